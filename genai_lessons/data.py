@@ -1,0 +1,268 @@
+"""Datasets of the course, offline first.
+
+Bundled or generated (no download): scikit-learn's 8x8 digits, two moons, spirals, a ring of
+Gaussians. Online extras (MNIST, Fashion-MNIST) are fetched once through
+`keras.utils.get_file`, verified against a checksum and cached; without a network the loader
+says so in one line and falls back to the bundled digits.
+
+Images are float32 arrays of shape (batch, height, width, 1) with values in [0, 1]
+(`value_range="unit"`) or [-1, 1] (`value_range="symmetric"`, for tanh generators);
+labels are int32 class indices.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist")
+VALUE_RANGES = ("unit", "symmetric")
+
+_KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A file the course may download: where from, and the checksum it must match."""
+
+    fname: str  # name of the cached file
+    url: str  # where to download it from
+    file_hash: str  # sha256 (64 hex digits) or md5 (32), checked by keras.utils.get_file
+
+
+# Checksums: MNIST's from Keras's own loader; Fashion-MNIST's are the MD5s Zalando publishes.
+REMOTE_FILES: dict[str, tuple[Remote, ...]] = {
+    "mnist": (
+        Remote(
+            "mnist.npz",
+            _KERAS_DATASETS + "mnist.npz",
+            "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+        ),
+    ),
+    "fashion_mnist": tuple(
+        Remote(f"fashion-{name}", _KERAS_DATASETS + name, md5)
+        for name, md5 in (
+            ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+            ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+            ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+            ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        )
+    ),
+}
+
+
+class DownloadError(RuntimeError):
+    """A remote file could not be fetched or did not match its checksum."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A dataset divided into training and test parts."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    name: str  # which data this really is (after any offline fallback)
+
+    @property
+    def num_classes(self) -> int:
+        return int(max(self.y_train.max(), self.y_test.max())) + 1
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_fraction(test_fraction: float) -> None:
+    if not isinstance(test_fraction, (float, int)) or not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
+
+
+def _check_choice(argument: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{argument} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_count(argument: str, value: int, minimum: int = 1) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
+
+
+def _scale(images: np.ndarray, maximum: float, value_range: str) -> np.ndarray:
+    """Map raw pixel values in [0, maximum] to float32 in [0, 1] or [-1, 1]."""
+    unit = np.asarray(images, dtype=np.float32) / np.float32(maximum)
+    return unit if value_range == "unit" else unit * 2.0 - 1.0
+
+
+def split_arrays(x, y, test_fraction: float = 0.2, seed: int = 0, name: str = "") -> Split:
+    """A stratified, seeded train/test split (the same seed always gives the same split)."""
+    from sklearn.model_selection import train_test_split
+
+    _check_fraction(test_fraction)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_fraction, random_state=seed, stratify=y
+    )
+    return Split(x_train, y_train, x_test, y_test, name)
+
+
+# --------------------------------------------------------------------------- images
+
+
+def load_digits(value_range: str = "unit", test_fraction: float = 0.2, seed: int = 0) -> Split:
+    """scikit-learn's bundled 8x8 handwritten digits (1,797 images, 10 classes), no download.
+
+    Returns:
+        A `Split` with images of shape (batch, 8, 8, 1), float32, in [0, 1] or [-1, 1].
+    """
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    _check_choice("value_range", value_range, VALUE_RANGES)
+    bunch = sklearn_digits()
+    images = _scale(bunch.images[..., None], 16.0, value_range)  # pixel values are 0..16
+    return split_arrays(images, bunch.target.astype(np.int32), test_fraction, seed, "digits")
+
+
+def fetch(remote: Remote, cache_dir: str | Path | None = None) -> Path:
+    """Download `remote` once into the cache, or reuse the cached copy if its checksum matches.
+
+    A cached file that fails the checksum (truncated, corrupt) is downloaded again, never
+    returned.
+
+    Raises:
+        DownloadError: no network, or the downloaded file does not match its checksum.
+    """
+    import keras
+
+    cache = Path(cache_dir).expanduser() if cache_dir is not None else None
+    try:  # Keras prints "Downloading data from ..." even when that fails: keep it out
+        with contextlib.redirect_stdout(io.StringIO()):
+            path = keras.utils.get_file(
+                fname=remote.fname,
+                origin=remote.url,
+                file_hash=remote.file_hash,
+                cache_dir=str(cache) if cache is not None else None,
+                cache_subdir="genai_lessons",
+            )
+    except Exception as error:  # Keras raises a bare Exception for network failures
+        raise DownloadError(f"cannot download {remote.url}: {error}") from error
+    return Path(path)
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Read a gzipped IDX file (the MNIST family's format) into a uint8 array."""
+    with gzip.open(path, "rb") as stream:
+        raw = stream.read()
+    dims = raw[3]  # header: 2 zero bytes, a type byte, the number of dimensions
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def _load_remote_images(name: str, cache_dir) -> tuple[np.ndarray, ...]:
+    paths = [fetch(remote, cache_dir) for remote in REMOTE_FILES[name]]
+    if name == "mnist":
+        with np.load(paths[0], allow_pickle=False) as arrays:
+            return tuple(arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    y_train, x_train, y_test, x_test = (_read_idx(path) for path in paths)
+    return x_train, y_train, x_test, y_test
+
+
+def load_images(
+    name: str = "digits",
+    value_range: str = "unit",
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+) -> Split:
+    """Load an image dataset by name, falling back to the bundled digits when offline.
+
+    Args:
+        name: "digits" (bundled), "mnist" or "fashion_mnist" (downloaded once, then cached).
+        value_range: "unit" for [0, 1] or "symmetric" for [-1, 1].
+        test_fraction: share of the digits held out for testing (MNIST keeps its own split).
+        seed: seed of the digits' split.
+        cache_dir: where downloads are cached (default: Keras's cache, ~/.keras).
+
+    Returns:
+        A `Split`; its `name` says which dataset was actually loaded.
+    """
+    _check_choice("name", name, IMAGE_DATASETS)
+    _check_choice("value_range", value_range, VALUE_RANGES)
+    _check_fraction(test_fraction)
+    if name == "digits":
+        return load_digits(value_range, test_fraction, seed)
+    try:
+        x_train, y_train, x_test, y_test = _load_remote_images(name, cache_dir)
+    except DownloadError:
+        print(f"{name} could not be downloaded (offline?), so the bundled 8x8 digits are used instead.")
+        return load_digits(value_range, test_fraction, seed)
+    return Split(
+        _scale(x_train[..., None], 255.0, value_range),
+        y_train.astype(np.int32),
+        _scale(x_test[..., None], 255.0, value_range),
+        y_test.astype(np.int32),
+        name,
+    )
+
+
+# --------------------------------------------------------------------------- 2D data
+
+
+def make_moons(n_samples: int = 1000, noise: float = 0.1, seed: int = 0):
+    """Two interleaving half circles: a 2D binary task no straight line can separate.
+
+    Returns:
+        `(points, labels)`: float32 of shape (n_samples, 2) and int32 of shape (n_samples,).
+    """
+    from sklearn.datasets import make_moons as sklearn_moons
+
+    _check_count("n_samples", n_samples, 2)
+    points, labels = sklearn_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    return points.astype(np.float32), labels.astype(np.int32)
+
+
+def make_spirals(n_samples: int = 1000, classes: int = 2, turns: float = 1.5, noise: float = 0.2,
+                 seed: int = 0):
+    """Interleaved spiral arms, one per class: harder than moons, needs a deeper boundary.
+
+    Returns:
+        `(points, labels)`: float32 of shape (n_samples, 2), roughly in [-1, 1]^2 plus noise,
+        and int32 class indices.
+    """
+    _check_count("n_samples", n_samples, classes)
+    _check_count("classes", classes, 2)
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n_samples) % classes
+    radius = rng.uniform(0.05, 1.0, n_samples)
+    angle = radius * turns * 2 * np.pi + labels * 2 * np.pi / classes
+    points = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    points += rng.normal(scale=noise * 0.1, size=points.shape)
+    order = rng.permutation(n_samples)
+    return points[order].astype(np.float32), labels[order].astype(np.int32)
+
+
+def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
+    """Centres of the ring of Gaussians: `modes` points evenly spaced on a circle, (modes, 2)."""
+    _check_count("modes", modes, 1)
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
+
+
+def make_ring(n_samples: int = 2000, modes: int = 8, radius: float = 2.0, std: float = 0.05,
+              seed: int = 0) -> np.ndarray:
+    """Samples from a ring of `modes` equally likely Gaussians: the classic GAN test of mode coverage.
+
+    Returns:
+        float32 points of shape (n_samples, 2).
+    """
+    _check_count("n_samples", n_samples, 1)
+    if std <= 0:
+        raise ValueError(f"std must be positive, got {std!r}")
+    rng = np.random.default_rng(seed)
+    centres = ring_centres(modes, radius)
+    chosen = rng.integers(0, modes, size=n_samples)
+    return (centres[chosen] + rng.normal(scale=std, size=(n_samples, 2))).astype(np.float32)
