@@ -139,6 +139,8 @@ def fetch(remote: Remote, cache_dir: str | Path | None = None) -> Path:
     import keras
 
     cache = Path(cache_dir).expanduser() if cache_dir is not None else None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)  # Keras silently uses /tmp for a missing folder
     try:  # Keras prints "Downloading data from ..." even when that fails: keep it out
         with contextlib.redirect_stdout(io.StringIO()):
             path = keras.utils.get_file(

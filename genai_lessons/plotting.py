@@ -118,8 +118,11 @@ def scatter_2d(points, labels=None, predict: Callable | None = None, title: str 
         probs = np.asarray(predict(grid))
         classes = (probs.ravel() > 0.5) if probs.ndim == 1 or probs.shape[-1] == 1 else probs.argmax(-1)
         ax.contourf(gx, gy, classes.reshape(gx.shape).astype(float), alpha=0.25, cmap="coolwarm")
-    colours = None if labels is None else np.asarray(labels)
-    ax.scatter(points[:, 0], points[:, 1], c=colours, s=8, cmap="coolwarm", edgecolors="none")
+    if labels is None:
+        ax.scatter(points[:, 0], points[:, 1], s=8, edgecolors="none")
+    else:
+        ax.scatter(points[:, 0], points[:, 1], c=np.asarray(labels), s=8, cmap="coolwarm",
+                   edgecolors="none")
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)

@@ -176,20 +176,14 @@ def format_report(report: dict[str, str]) -> str:
     return " | ".join(f"{key} {value}" for key, value in report.items())
 
 
-def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> dict[str, str]:
+def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
     """The one call of a notebook's setup cell.
 
     Quiets TensorFlow, seeds Python, NumPy and Keras, sets the plot style and prints a
-    one-line environment report.
-
-    Returns:
-        The environment report as a dict.
+    one-line environment report (see `environment_report` for the same as data).
     """
     quiet_tensorflow()
     seed_everything(seed)
     set_plot_style()
-    info = environment_report()
-    info["seed"] = str(seed)
     if report:
-        print(format_report(info))
-    return info
+        print(format_report({**environment_report(), "seed": str(seed)}))

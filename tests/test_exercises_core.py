@@ -1,0 +1,63 @@
+import numpy as np
+
+from genai_lessons.exercises import Verdict, check_function, check_value
+from genai_lessons.exercises import start
+
+
+def reference(x, w):
+    return x @ w
+
+
+CASES = [(np.ones((2, 3)), np.arange(6.0).reshape(3, 2))]
+
+
+def test_a_right_function_is_accepted():
+    result = check_function("matmul", lambda x, w: np.dot(x, w), CASES, reference)
+    assert result.correct and bool(result) and "✅" in repr(result)
+
+
+def test_a_known_mistake_gets_its_own_hint():
+    result = check_function("matmul", lambda x, w: x @ w + 1, CASES, reference,
+                            mistakes=[(lambda x, w: x @ w + 1, "drop the +1")])
+    assert result.verdict is Verdict.WRONG and result.message == "drop the +1"
+
+
+def test_a_wrong_shape_is_named():
+    result = check_function("matmul", lambda x, w: w, CASES, reference)
+    assert result.verdict is Verdict.WRONG and "(2, 2)" in result.message and "(3, 2)" in result.message
+
+
+def test_placeholders_count_as_not_attempted():
+    def stub(x, w):
+        raise NotImplementedError
+
+    for answer in (stub, lambda x, w: None, None):
+        assert check_function("matmul", answer, CASES, reference).verdict is Verdict.NOT_ATTEMPTED
+    assert check_value("value", ..., 3.0).verdict is Verdict.NOT_ATTEMPTED
+
+
+def test_a_crashing_answer_is_reported_not_raised():
+    result = check_function("matmul", lambda x, w: x @ w.T, CASES, reference)
+    assert result.verdict is Verdict.ERROR and "ValueError" in result.message
+
+
+def test_the_learner_cannot_corrupt_the_test_inputs():
+    def in_place(x, w):
+        x *= 0
+        return x @ w
+
+    assert not check_function("matmul", in_place, CASES, reference).correct
+    assert CASES[0][0].sum() == 6  # the checker passed copies
+
+
+def test_check_value_compares_with_tolerance():
+    assert check_value("pi", 3.14159265, np.pi).correct
+    assert not check_value("pi", 3.0, np.pi, mistakes=[(3.0, "more digits")]).correct
+    assert check_value("pi", 3.0, np.pi, mistakes=[(3.0, "more digits")]).message == "more digits"
+
+
+def test_warm_up_exercise_accepts_a_right_answer_and_explains_wrong_ones():
+    assert start.check_scale_pixels(lambda p: np.asarray(p, dtype=float) * (1 / 16)).correct
+    assert "16, not 255" in start.check_scale_pixels(lambda p: p / 255).message
+    assert "[-1, 1]" in start.check_scale_pixels(lambda p: p / 8 - 1).message
+    assert "largest possible" in start.check_scale_pixels(lambda p: p / p.max()).message

@@ -1,0 +1,83 @@
+import os
+import random
+
+import numpy as np
+import pytest
+
+from genai_lessons import settings
+
+
+@pytest.mark.parametrize("raw, quick", [("1", True), ("true", True), ("0", False), ("", False), ("no", False)])
+def test_quick_mode_follows_the_environment_variable(monkeypatch, raw, quick):
+    monkeypatch.setenv(settings.QUICK_ENV, raw)
+    assert settings.is_quick() is quick
+    assert settings.mode() == ("quick" if quick else "full")
+    assert settings.pick(quick="small", full="large") == ("small" if quick else "large")
+
+
+def test_unset_variable_means_full_mode(monkeypatch):
+    monkeypatch.delenv(settings.QUICK_ENV, raising=False)
+    assert settings.pick(quick=2, full=40) == 40
+
+
+def test_a_garbled_quick_value_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(settings.QUICK_ENV, "maybe")
+    with pytest.raises(ValueError, match="GENAI_LESSONS_QUICK.*'maybe'"):
+        settings.is_quick()
+
+
+def test_pick_takes_keywords_only():
+    with pytest.raises(TypeError):
+        settings.pick(1, 2)
+
+
+def test_seed_everything_makes_python_numpy_and_keras_repeat():
+    import keras
+
+    def sample():
+        layer = keras.layers.Dense(2)
+        layer.build((None, 3))
+        return (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]),
+                np.asarray(layer.kernel))
+
+    settings.seed_everything(7)
+    first = sample()
+    settings.seed_everything(7)
+    second = sample()
+    settings.seed_everything(8)
+    third = sample()
+    assert first[:3] == second[:3]
+    np.testing.assert_array_equal(first[3], second[3])
+    assert first[:3] != third[:3]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "3", True])
+def test_bad_seed_is_rejected(seed):
+    with pytest.raises(ValueError, match="seed"):
+        settings.seed_everything(seed)
+
+
+def test_setup_prints_one_line_report_and_sets_the_style(capsys, monkeypatch):
+    import matplotlib as mpl
+
+    monkeypatch.setenv(settings.QUICK_ENV, "1")
+    settings.setup(seed=3)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    for key in ("python", "keras", "tensorflow", "backend", "device", "mode quick", "seed 3"):
+        assert key in lines[0]
+    assert mpl.rcParams["axes.spines.top"] is False
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"2", "3"}
+
+
+def test_environment_report_names_device_and_versions():
+    import keras
+
+    report = settings.environment_report()
+    assert report["keras"] == keras.__version__
+    assert report["device"].startswith(("CPU", "GPU"))
+    assert report["backend"] == keras.backend.backend()
+
+
+def test_install_source_points_at_the_course_repository():
+    assert settings.INSTALL_SOURCE.startswith("genai-lessons @ git+https://")
