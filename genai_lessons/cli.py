@@ -1,0 +1,75 @@
+"""The `genai-lessons` command: `doctor` checks the machine, `run` executes and measures lessons."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _progress(name: str, number: int, total: int) -> None:
+    """Show which cell runs now: one line rewritten in a terminal, nothing in a log."""
+    if sys.stdout.isatty():
+        print(f"\r  {name}: cell {number}/{total} ", end="", flush=True)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from genai_lessons import doctor, settings
+
+    settings.quiet_tensorflow()
+    checks = doctor.run_checks(online=not args.offline)
+    print(doctor.format_checks(checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from genai_lessons import runner, settings
+
+    try:
+        notebooks = runner.select_notebooks(args.notebooks, args.lessons)
+    except ValueError as error:
+        print(f"genai-lessons run: {error}", file=sys.stderr)
+        return 2
+    mode = "quick" if args.quick else "full"
+    print(f"Running {len(notebooks)} notebook(s) in {mode} mode"
+          f"{', writing outputs back' if args.inplace else ''}.")
+    runs = []
+    for path in notebooks:
+        run = runner.run_notebook(path, quick=args.quick, cell_timeout=args.timeout,
+                                  inplace=args.inplace, progress=_progress)
+        runs.append(run)
+        memory = f"{run.peak_memory_mib:.0f} MiB" if run.peak_memory_mib else "n/a"
+        line = f"{run.name}: {run.status} in {run.seconds:.1f} s, peak memory {memory}"
+        if not run.passed:
+            line += f"\n    cell {run.failed_cell}: {run.error}"
+        print(("\r" if sys.stdout.isatty() else "") + line, flush=True)
+    settings.quiet_tensorflow()
+    json_path, md_path = runner.write_results(runs, args.results, mode)
+    failed = [run.name for run in runs if not run.passed]
+    print(f"\n{len(runs) - len(failed)} passed, {len(failed)} failed; results in {md_path} and {json_path}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="genai-lessons", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    doctor = commands.add_parser("doctor", help="check that this machine is ready for the course")
+    doctor.add_argument("--offline", action="store_true", help="skip the network checks")
+    doctor.set_defaults(handler=_doctor)
+    run = commands.add_parser("run", help="execute notebooks headless and measure them")
+    run.add_argument("lessons", nargs="*", metavar="LESSON",
+                     help='lessons to run, by number or name ("3", "gans"); default: all')
+    run.add_argument("--quick", action="store_true", help="quick mode (tiny data, few steps)")
+    run.add_argument("--inplace", action="store_true",
+                     help="write executed notebooks back (refreshes the committed outputs)")
+    run.add_argument("--timeout", type=float, default=900, help="seconds one cell may run (900)")
+    run.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook folder")
+    run.add_argument("--results", type=Path, default=Path("results"),
+                     help="folder for results.json and results.md (default: results/)")
+    run.set_defaults(handler=_run)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
