@@ -9,5 +9,5 @@ import os
 
 os.environ.setdefault("GENAI_LESSONS_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")  # no windows from unit tests
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow C++ log lines
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no TensorFlow C++ log lines
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")

@@ -162,11 +162,12 @@ def heatmap(matrix, row_labels: Sequence | None = None, col_labels: Sequence | N
     if col_labels is not None:
         ax.set_xticks(range(matrix.shape[1]), [str(label) for label in col_labels])
     if annotate:
-        middle = (matrix.max() + matrix.min()) / 2
         for (i, j), value in np.ndenumerate(matrix):
+            red, green, blue, _ = image.cmap(image.norm(value))
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # perceived brightness
             text = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
             ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                    color="white" if value < middle else "black")
+                    color="white" if dark else "black")
     if colorbar:
         fig.colorbar(image, ax=ax)
     if title:

@@ -77,5 +77,9 @@ def test_heatmap_annotates_and_labels():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["5", "1", "0", "7"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["x", "y"]
+    colours = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colours["0"] == "white" and colours["7"] == "black"  # viridis: dark low, light high
+    blues = plotting.heatmap(matrix, annotate=True, cmap="Blues").axes[0]
+    assert {t.get_text(): t.get_color() for t in blues.texts}["0"] == "black"  # light low end
     with pytest.raises(ValueError, match="row_labels"):
         plotting.heatmap(matrix, row_labels=["a"])

@@ -1,0 +1,317 @@
+"""Neural networks from scratch in NumPy, a gradient check, and the same network in Keras.
+
+`MLP` is a multi-layer perceptron written out in plain NumPy so that every step can be read:
+the forward pass keeps what backpropagation needs, `backward` applies the chain rule layer by
+layer, `update` takes one gradient-descent step. `gradient_check` compares its gradients with
+central finite differences. `build_mlp` makes the same architecture as a Keras model, with the
+same weight layout (`model.set_weights(mlp.params)` copies one into the other).
+
+Shapes: inputs (batch, features), weights (fan_in, fan_out), biases (fan_out,), labels (batch,)
+int class indices (0 or 1 for a sigmoid output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")  # "linear" (logits) for Keras models only
+FLOAT_DTYPES = ("float32", "float64")
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z), computed without overflow for large |z|."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax; subtracting the row maximum changes nothing but avoids overflow."""
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def activation(name: str, z: np.ndarray) -> np.ndarray:
+    """Apply a hidden-layer activation by name."""
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "sigmoid":
+        return sigmoid(z)
+    if name == "linear":
+        return z
+    raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
+
+
+def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
+    """d activation(z) / dz, elementwise (ReLU's derivative at exactly 0 is taken as 0)."""
+    if name == "relu":
+        return (z > 0).astype(z.dtype)
+    if name == "tanh":
+        return 1.0 - np.tanh(z) ** 2
+    if name == "sigmoid":
+        s = sigmoid(z)
+        return s * (1.0 - s)
+    if name == "linear":
+        return np.ones_like(z)
+    raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def cross_entropy(output: np.ndarray, labels: np.ndarray, output_activation: str = "softmax") -> float:
+    """Mean cross-entropy of predicted probabilities against integer labels.
+
+    Args:
+        output: probabilities, (batch, classes) for softmax or (batch, 1) for sigmoid.
+        labels: (batch,) class indices.
+        output_activation: "softmax" (categorical) or "sigmoid" (binary).
+    """
+    labels = np.asarray(labels).astype(int).ravel()
+    tiny = np.finfo(output.dtype).tiny  # keeps log finite if a probability underflows to 0
+    if output_activation == "softmax":
+        picked = output[np.arange(len(labels)), labels]
+        return float(-np.mean(np.log(np.maximum(picked, tiny))))
+    if output_activation == "sigmoid":
+        p = output.ravel()
+        return float(-np.mean(labels * np.log(np.maximum(p, tiny))
+                              + (1 - labels) * np.log(np.maximum(1 - p, tiny))))
+    raise ValueError(f"output_activation must be softmax or sigmoid; got {output_activation!r}")
+
+
+def one_hot(labels: np.ndarray, classes: int, dtype=np.float64) -> np.ndarray:
+    """(batch,) int labels to (batch, classes) rows of zeros with a single one."""
+    labels = np.asarray(labels).astype(int).ravel()
+    encoded = np.zeros((len(labels), classes), dtype=dtype)
+    encoded[np.arange(len(labels)), labels] = 1.0
+    return encoded
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_size(argument: str, value) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{argument} must be a positive integer, got {value!r}")
+
+
+def _check_choice(argument: str, value, choices: Sequence[str]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{argument} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_hidden_sizes(hidden_sizes) -> None:
+    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+        raise ValueError(f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}")
+    for units in hidden_sizes:
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
+            raise ValueError(f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}")
+
+
+# --------------------------------------------------------------------------- the NumPy network
+
+
+class MLP:
+    """A multi-layer perceptron in NumPy: dense layers, one hidden activation, softmax or sigmoid out.
+
+    Args:
+        layer_sizes: [inputs, hidden..., outputs], e.g. [2, 64, 2].
+        activation: hidden-layer activation, one of `ACTIVATIONS`.
+        output_activation: "softmax" (with categorical cross-entropy) or "sigmoid" (with binary
+            cross-entropy, one output unit).
+        seed: seed of the initial weights.
+        dtype: "float64" (exact gradient checks) or "float32" (what Keras uses by default).
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], activation: str = "relu",
+                 output_activation: str = "softmax", seed: int = 0, dtype: str = "float64"):
+        if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence) \
+                or len(layer_sizes) < 2:
+            raise ValueError(f"layer_sizes must list at least 2 sizes, got {layer_sizes!r}")
+        for size in layer_sizes:
+            _check_size("layer_sizes", size)
+        _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("output_activation", output_activation, ("softmax", "sigmoid"))
+        _check_choice("dtype", dtype, FLOAT_DTYPES)
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        if output_activation == "sigmoid" and layer_sizes[-1] != 1:
+            raise ValueError(f"a sigmoid output needs 1 output unit, got layer_sizes={layer_sizes!r}")
+        if output_activation == "softmax" and layer_sizes[-1] < 2:
+            raise ValueError(f"a softmax output needs >= 2 output units, got layer_sizes={layer_sizes!r}")
+        self.layer_sizes = [int(size) for size in layer_sizes]
+        self.activation = activation
+        self.output_activation = output_activation
+        rng = np.random.default_rng(seed)
+        gain = 2.0 if activation == "relu" else 1.0  # He init for ReLU, LeCun otherwise: unit-scale signals
+        self.weights = [rng.normal(0.0, np.sqrt(gain / fan_in), (fan_in, fan_out)).astype(dtype)
+                        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
+        self.biases = [np.zeros(fan_out, dtype=dtype) for fan_out in self.layer_sizes[1:]]
+
+    @property
+    def params(self) -> list[np.ndarray]:
+        """[W1, b1, W2, b2, ...]: the arrays themselves (not copies), in Keras's `get_weights` order."""
+        return [array for pair in zip(self.weights, self.biases) for array in pair]
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, dict]:
+        """Run the network on a batch.
+
+        Returns:
+            `(output, cache)`: probabilities (batch, outputs) and what `backward` needs: every
+            layer's input ("inputs") and pre-activation ("pre_activations").
+        """
+        h = np.asarray(x, dtype=self.weights[0].dtype)
+        inputs, pre_activations = [], []
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
+            inputs.append(h)
+            z = h @ w + b  # weighted sum of the inputs plus a bias, for every unit at once
+            pre_activations.append(z)
+            h = activation(self.activation, z) if layer < len(self.weights) - 1 else z
+        output = softmax(h) if self.output_activation == "softmax" else sigmoid(h)
+        return output, {"inputs": inputs, "pre_activations": pre_activations, "output": output}
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)[0]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predicted class indices, (batch,)."""
+        p = self.predict_proba(x)
+        return (p[:, 0] > 0.5).astype(int) if self.output_activation == "sigmoid" else p.argmax(-1)
+
+    def loss(self, x: np.ndarray, labels: np.ndarray) -> float:
+        return cross_entropy(self.predict_proba(x), labels, self.output_activation)
+
+    def backward(self, cache: dict, labels: np.ndarray) -> list[np.ndarray]:
+        """Backpropagation: gradients of the mean cross-entropy for every weight and bias.
+
+        Returns:
+            [dW1, db1, dW2, db2, ...], the same order and shapes as `params`.
+        """
+        output = cache["output"]
+        # Softmax + categorical cross-entropy and sigmoid + binary cross-entropy share the
+        # same gradient with respect to the output layer's pre-activation: (p - y) / batch.
+        target = one_hot(labels, output.shape[1], output.dtype) if self.output_activation == "softmax" \
+            else np.asarray(labels, dtype=output.dtype).reshape(-1, 1)
+        delta = (output - target) / len(output)
+        grads = []
+        for layer in reversed(range(len(self.weights))):
+            grads[:0] = [cache["inputs"][layer].T @ delta, delta.sum(axis=0)]
+            if layer > 0:  # chain rule: back through the weights, then through the activation
+                delta = (delta @ self.weights[layer].T) \
+                    * activation_derivative(self.activation, cache["pre_activations"][layer - 1])
+        return grads
+
+    def update(self, grads: Sequence[np.ndarray], learning_rate: float) -> None:
+        """One step of gradient descent: every parameter moves against its gradient, in place."""
+        for param, grad in zip(self.params, grads):
+            param -= learning_rate * grad
+
+    def train_step(self, x: np.ndarray, labels: np.ndarray, learning_rate: float) -> float:
+        """Forward, backward, update on one batch; returns the loss before the update."""
+        output, cache = self.forward(x)
+        loss = cross_entropy(output, labels, self.output_activation)
+        self.update(self.backward(cache, labels), learning_rate)
+        return loss
+
+
+# --------------------------------------------------------------------------- gradient check
+
+
+def numerical_gradient(loss_fn: Callable[[], float], param: np.ndarray,
+                       epsilon: float = 1e-6) -> np.ndarray:
+    """Central finite differences (L(p + eps) - L(p - eps)) / (2 eps) for every entry of `param`.
+
+    `loss_fn` takes no arguments and must read `param`, which is nudged in place and restored.
+    """
+    grad = np.zeros_like(param, dtype=np.float64)
+    for index in np.ndindex(param.shape):
+        saved = param[index]
+        param[index] = saved + epsilon
+        plus = loss_fn()
+        param[index] = saved - epsilon
+        minus = loss_fn()
+        param[index] = saved
+        grad[index] = (plus - minus) / (2.0 * epsilon)
+    return grad
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """||a - b|| / (||a|| + ||b||): 0 when equal, about 1e-8 or less for a correct float64 backprop."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
+
+
+def gradient_check(loss_fn: Callable[[], float], params: Sequence[np.ndarray],
+                   grads: Sequence[np.ndarray], epsilon: float = 1e-6) -> float:
+    """Compare analytic gradients with central finite differences.
+
+    Args:
+        loss_fn: no-argument function returning the loss computed from `params`.
+        params: the parameter arrays (modified in place during the check, then restored).
+        grads: the gradients to check, one per parameter, same shapes.
+        epsilon: the finite-difference step (1e-6 suits float64).
+
+    Returns:
+        The largest `relative_error` over the parameter arrays.
+    """
+    if len(params) != len(grads):
+        raise ValueError(f"got {len(params)} params but {len(grads)} grads")
+    for param in params:
+        if param.dtype != np.float64:
+            raise ValueError(f"gradient_check needs float64 params, got {param.dtype}")
+    return max(relative_error(grad, numerical_gradient(loss_fn, param, epsilon))
+               for param, grad in zip(params, grads))
+
+
+# --------------------------------------------------------------------------- Keras
+
+
+def build_mlp(input_size: int, hidden_sizes: Sequence[int], output_size: int,
+              activation: str = "relu", output_activation: str = "softmax", name: str = "mlp",
+              dtype: str | None = None):
+    """The same multi-layer perceptron as a Keras model.
+
+    Args:
+        input_size: features per example (e.g. 64 for flattened 8x8 images).
+        hidden_sizes: units of each hidden layer; empty for no hidden layer.
+        output_size: output units (classes for softmax, 1 for a binary sigmoid).
+        activation: hidden-layer activation, one of `ACTIVATIONS`.
+        output_activation: "softmax", "sigmoid" or "linear" (logits, for `from_logits=True`).
+        name: the model's name.
+        dtype: "float32" or "float64"; None uses Keras's default (float32).
+
+    Returns:
+        A `keras.Model` from (batch, input_size) to (batch, output_size), layers named
+        "hidden_1", ..., "output".
+    """
+    import keras
+
+    _check_size("input_size", input_size)
+    _check_hidden_sizes(hidden_sizes)
+    _check_size("output_size", output_size)
+    _check_choice("activation", activation, ACTIVATIONS)
+    _check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+    if output_activation == "softmax" and output_size < 2:
+        raise ValueError(f"output_size must be >= 2 with a softmax output, got {output_size!r}")
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ValueError(f"name must be a non-empty string without '/', got {name!r}")
+    if dtype is not None:
+        _check_choice("dtype", dtype, FLOAT_DTYPES)
+
+    inputs = keras.Input(shape=(int(input_size),), name="inputs", dtype=dtype)
+    h = inputs
+    for index, units in enumerate(hidden_sizes, start=1):
+        h = keras.layers.Dense(int(units), activation=activation, name=f"hidden_{index}",
+                               dtype=dtype)(h)
+    outputs = keras.layers.Dense(int(output_size), activation=output_activation, name="output",
+                                 dtype=dtype)(h)
+    return keras.Model(inputs, outputs, name=name)
+

@@ -1,0 +1,210 @@
+"""Tests of genai_lessons.nn: the NumPy network's maths, the gradient check, the Keras builder."""
+
+import numpy as np
+import pytest
+
+from genai_lessons import nn
+
+
+def _batch(rng, batch, features, classes):
+    return rng.normal(size=(batch, features)), rng.integers(0, max(classes, 2), size=batch)
+
+
+# --------------------------------------------------------------------------- NumPy network
+
+
+def test_forward_matches_a_hand_written_two_layer_computation():
+    rng = np.random.default_rng(0)
+    net = nn.MLP([3, 4, 2], activation="tanh", seed=1)
+    x, _ = _batch(rng, 5, 3, 2)
+    w1, b1, w2, b2 = net.params
+    logits = np.tanh(x @ w1 + b1) @ w2 + b2
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    output, cache = net.forward(x)
+    np.testing.assert_allclose(output, expected, rtol=1e-12)
+    assert [a.shape for a in cache["pre_activations"]] == [(5, 4), (5, 2)]
+    np.testing.assert_allclose(output.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_cross_entropy_against_closed_forms():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    assert nn.cross_entropy(probs, np.array([0, 2])) == pytest.approx(-(np.log(0.7) + np.log(0.8)) / 2)
+    p = np.array([[0.9], [0.4]])
+    assert nn.cross_entropy(p, np.array([1, 0]), "sigmoid") == pytest.approx(-(np.log(0.9) + np.log(0.6)) / 2)
+
+
+def test_sigmoid_is_stable_and_matches_the_formula():
+    z = np.array([-1000.0, -3.0, 0.0, 2.5, 1000.0])
+    with np.errstate(over="raise"):
+        s = nn.sigmoid(z)
+    np.testing.assert_allclose(s[1:4], 1 / (1 + np.exp(-z[1:4])), rtol=1e-12)
+    assert s[0] == 0.0 and s[-1] == 1.0
+
+
+@pytest.mark.parametrize("name", nn.ACTIVATIONS)
+def test_activation_derivatives_against_finite_differences(name):
+    z = np.linspace(-3, 3, 13) + 0.05  # avoid ReLU's kink at exactly 0
+    numeric = (nn.activation(name, z + 1e-6) - nn.activation(name, z - 1e-6)) / 2e-6
+    np.testing.assert_allclose(nn.activation_derivative(name, z), numeric, atol=1e-8)
+
+
+@pytest.mark.parametrize("activation", nn.ACTIVATIONS)
+@pytest.mark.parametrize("output_activation, outputs", [("softmax", 3), ("sigmoid", 1)])
+def test_backprop_against_finite_differences(activation, output_activation, outputs):
+    rng = np.random.default_rng(2)
+    net = nn.MLP([4, 6, 5, outputs], activation, output_activation, seed=3)
+    x, y = _batch(rng, 8, 4, outputs)
+    output, cache = net.forward(x)
+    grads = net.backward(cache, y)
+    assert [g.shape for g in grads] == [p.shape for p in net.params]
+    error = nn.gradient_check(lambda: net.loss(x, y), net.params, grads)
+    assert error < 1e-6
+
+
+def test_gradient_check_detects_a_wrong_gradient_and_restores_params():
+    rng = np.random.default_rng(4)
+    net = nn.MLP([3, 4, 2], "tanh", seed=5)
+    x, y = _batch(rng, 6, 3, 2)
+    before = [p.copy() for p in net.params]
+    grads = net.backward(net.forward(x)[1], y)
+    grads[2] = grads[2] * 1.1  # a 10% error in one weight matrix
+    assert nn.gradient_check(lambda: net.loss(x, y), net.params, grads) > 1e-2
+    for p, q in zip(net.params, before):
+        np.testing.assert_array_equal(p, q)
+    with pytest.raises(ValueError, match="float64"):
+        nn.gradient_check(lambda: 0.0, [np.zeros(2, np.float32)], [np.zeros(2)])
+
+
+def test_a_few_training_steps_lower_the_loss():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(64, 2))
+    y = (x[:, 0] * x[:, 1] > 0).astype(int)  # XOR-like: needs the hidden layer
+    net = nn.MLP([2, 16, 2], "relu", seed=7)
+    losses = [net.train_step(x, y, learning_rate=0.5) for _ in range(30)]
+    assert losses[-1] < 0.8 * losses[0]
+    assert net.loss(x, y) < losses[0]
+
+
+def test_update_moves_against_the_gradient():
+    net = nn.MLP([2, 2], "linear", seed=0)
+    before = [p.copy() for p in net.params]
+    grads = [np.ones_like(p) for p in net.params]
+    net.update(grads, learning_rate=0.1)
+    for p, q in zip(net.params, before):
+        np.testing.assert_allclose(p, q - 0.1)
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"layer_sizes": [3]}, "layer_sizes"),
+    ({"layer_sizes": [3, 0, 2]}, "layer_sizes"),
+    ({"layer_sizes": [3, 2], "activation": "gelu"}, "activation"),
+    ({"layer_sizes": [3, 2], "output_activation": "linear"}, "output_activation"),
+    ({"layer_sizes": [3, 2], "output_activation": "sigmoid"}, "sigmoid"),
+    ({"layer_sizes": [3, 2], "dtype": "int32"}, "dtype"),
+    ({"layer_sizes": [3, 2], "seed": -1}, "seed"),
+])
+def test_mlp_bad_arguments_raise(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        nn.MLP(**kwargs)
+
+
+# --------------------------------------------------------------------------- Keras
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from genai_lessons import settings
+
+    settings.quiet_tensorflow()
+    import keras
+
+    return keras
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_backprop_matches_tensorflow_autodiff(keras, activation):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(8)
+    net = nn.MLP([5, 7, 6, 4], activation, seed=9)
+    x, y = _batch(rng, 10, 5, 4)
+    model = nn.build_mlp(5, [7, 6], 4, activation=activation, dtype="float64")
+    model.set_weights(net.params)
+    with tf.GradientTape() as tape:
+        loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, model(x)))
+    tf_grads = tape.gradient(loss, model.trainable_variables)
+    output, cache = net.forward(x)
+    assert float(loss) == pytest.approx(nn.cross_entropy(output, y), rel=1e-10)
+    for ours, theirs in zip(net.backward(cache, y), tf_grads):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6, atol=1e-12)
+
+
+def test_sigmoid_output_matches_keras_binary_crossentropy(keras):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(10)
+    net = nn.MLP([3, 4, 1], "tanh", "sigmoid", seed=11)
+    x, y = _batch(rng, 6, 3, 1)
+    # Keras adds a small epsilon inside log(p) for probabilities, so compare through logits
+    model = nn.build_mlp(3, [4], 1, "tanh", "linear", dtype="float64")
+    model.set_weights(net.params)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+    with tf.GradientTape() as tape:
+        loss = bce(y.reshape(-1, 1).astype("float64"), model(x))
+    assert float(loss) == pytest.approx(net.loss(x, y), rel=1e-10)
+    tf_grads = tape.gradient(loss, model.trainable_variables)
+    for ours, theirs in zip(net.backward(net.forward(x)[1], y), tf_grads):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6, atol=1e-12)
+
+
+def test_build_mlp_shapes_names_and_parameter_counts(keras):
+    model = nn.build_mlp(64, [32, 16], 10, name="digits_mlp")
+    assert model.name == "digits_mlp"
+    assert model.input_shape == (None, 64) and model.output_shape == (None, 10)
+    assert [layer.name for layer in model.layers[1:]] == ["hidden_1", "hidden_2", "output"]
+    # each dense layer has fan_in * fan_out weights plus fan_out biases
+    assert model.count_params() == (64 * 32 + 32) + (32 * 16 + 16) + (16 * 10 + 10)
+    probs = keras.ops.convert_to_numpy(model(np.zeros((3, 64), "float32")))
+    assert probs.shape == (3, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_build_mlp_without_hidden_layers_is_one_dense_layer(keras):
+    model = nn.build_mlp(2, [], 1, activation="linear", output_activation="sigmoid")
+    assert model.count_params() == 3
+    assert model.output_shape == (None, 1)
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"input_size": 0}, "input_size"),
+    ({"input_size": 2.5}, "input_size"),
+    ({"input_size": True}, "input_size"),
+    ({"hidden_sizes": [8, -1]}, "hidden_sizes"),
+    ({"hidden_sizes": "8"}, "hidden_sizes"),
+    ({"hidden_sizes": 8}, "hidden_sizes"),
+    ({"output_size": 0}, "output_size"),
+    ({"output_size": 1}, "output_size"),  # softmax over one unit is always 1
+    ({"activation": "swishy"}, "activation"),
+    ({"output_activation": "relu"}, "output_activation"),
+    ({"name": ""}, "name"),
+    ({"name": "a/b"}, "name"),
+    ({"dtype": "int8"}, "dtype"),
+])
+def test_build_mlp_bad_arguments_raise(keras, kwargs, argument):
+    arguments = {"input_size": 4, "hidden_sizes": [8], "output_size": 3} | kwargs
+    with pytest.raises(ValueError, match=argument) as info:
+        nn.build_mlp(**arguments)
+    assert repr(kwargs[argument]) in str(info.value)  # the message shows the value received
+
+
+# Keras's TensorFlow backend converts variables with np.array(x), which NumPy 2 warns about.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+def test_keras_save_load_round_trip(keras, tmp_path):
+    model = nn.build_mlp(6, [8, 5], 3, activation="tanh", name="round_trip")
+    x = np.random.default_rng(12).normal(size=(4, 6)).astype("float32")
+    path = tmp_path / "mlp.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.name == "round_trip"
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)),
+                                  keras.ops.convert_to_numpy(model(x)))
