@@ -208,3 +208,24 @@ def test_keras_save_load_round_trip(keras, tmp_path):
     assert loaded.name == "round_trip"
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)),
                                   keras.ops.convert_to_numpy(model(x)))
+
+
+# --------------------------------------------------------------------------- the lesson notebook
+
+
+def test_lesson_summary_quotes_the_figures_its_run_recorded():
+    """The committed notebook's Summary states the accuracies that its Results cell printed."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "01_neural_networks.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    record = next(c for c in cells if c["cell_type"] == "code" and "results.record(" in "".join(c["source"]))
+    printed = "".join("".join(o.get("text", "")) for o in record["outputs"])
+    figures = dict(line.split() for line in printed.splitlines()[1:])
+    summary = next("".join(c["source"]) for c in cells
+                   if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Summary"))
+    for name in ("linear_stack_test_accuracy", "spirals_test_accuracy", "spirals_keras_test_accuracy",
+                 "digits_test_accuracy"):
+        assert f"{float(figures[name]):.1%}" in summary, name
+    assert "50% for guessing" in summary and "__" not in summary
