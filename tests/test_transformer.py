@@ -1,0 +1,289 @@
+"""Tests of genai_lessons.transformer: attention maths against NumPy and Keras's own layer,
+causality, generation, baselines, training beating a bigram model, and serialization."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from genai_lessons import settings
+
+settings.quiet_tensorflow()
+
+import keras  # noqa: E402
+
+from genai_lessons import transformer as T  # noqa: E402
+
+VOCAB = 11
+TINY = T.GPTConfig(vocab_size=VOCAB, context=12, width=16, num_heads=2, num_layers=2)
+
+
+@pytest.fixture(scope="module")
+def gpt():
+    keras.utils.set_random_seed(3)
+    return T.build_gpt(TINY)
+
+
+def numpy_attention(q, k, v, allowed=None):
+    scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+def test_causal_mask_is_lower_triangular():
+    mask = keras.ops.convert_to_numpy(T.causal_mask(5))
+    assert mask.dtype == bool
+    np.testing.assert_array_equal(mask, np.tril(np.ones((5, 5), dtype=bool)))
+
+
+def test_attention_matches_numpy_rows_sum_to_one_and_respect_mask():
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.normal(size=(2, 3, 6, d)).astype("float32") for d in (8, 8, 5))
+    allowed = np.tril(np.ones((6, 6), dtype=bool))
+    output, weights = T.scaled_dot_product_attention(q, k, v, T.causal_mask(6))
+    output, weights = keras.ops.convert_to_numpy(output), keras.ops.convert_to_numpy(weights)
+    expected_output, expected_weights = numpy_attention(q, k, v, allowed)
+    np.testing.assert_allclose(weights, expected_weights, atol=1e-6)
+    np.testing.assert_allclose(output, expected_output, atol=1e-5)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-6)
+    assert np.all(weights[..., ~allowed] == 0.0)
+
+
+def test_attention_without_mask_and_scaling():
+    q = np.array([[[2.0, 0.0]]], "float32")
+    k = np.array([[[1.0, 0.0], [0.0, 1.0]]], "float32")
+    v = np.array([[[1.0], [3.0]]], "float32")
+    output, weights = T.scaled_dot_product_attention(q, k, v)
+    # Scores 2/sqrt(2) and 0: softmax gives sigmoid(sqrt(2)) to the first key.
+    first = 1.0 / (1.0 + np.exp(-np.sqrt(2.0)))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(weights)[0, 0], [first, 1 - first], rtol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(output)[0, 0, 0], first + 3 * (1 - first), rtol=1e-6)
+
+
+def test_multi_head_attention_equals_keras_layer_with_same_weights():
+    rng = np.random.default_rng(1)
+    width, heads, length = 12, 3, 7
+    x = rng.normal(size=(2, length, width)).astype("float32")
+    ours = T.CausalSelfAttention(width, heads)
+    ours(x)
+    for variable in ours.weights:  # non-zero biases so a mis-mapped bias would show
+        variable.assign(rng.normal(size=variable.shape).astype("float32") * 0.3)
+    theirs = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=width // heads)
+    theirs(x, x, use_causal_mask=True)
+    head_dim = width // heads
+    for mine, dense in ((ours.query, theirs.query_dense), (ours.key, theirs.key_dense),
+                        (ours.value, theirs.value_dense)):
+        dense.kernel.assign(keras.ops.reshape(mine.kernel, (width, heads, head_dim)))
+        dense.bias.assign(keras.ops.reshape(mine.bias, (heads, head_dim)))
+    theirs.output_dense.kernel.assign(keras.ops.reshape(ours.out.kernel, (heads, head_dim, width)))
+    theirs.output_dense.bias.assign(ours.out.bias)
+    out, weights = ours(x, return_attention=True)
+    expected, expected_weights = theirs(x, x, use_causal_mask=True, return_attention_scores=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), keras.ops.convert_to_numpy(expected),
+                               atol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(weights),
+                               keras.ops.convert_to_numpy(expected_weights), atol=1e-6)
+
+
+def test_gpt_shapes_and_name(gpt):
+    ids = np.random.default_rng(0).integers(0, VOCAB, size=(3, 9)).astype("int32")
+    logits = keras.ops.convert_to_numpy(gpt(ids))
+    assert logits.shape == (3, 9, VOCAB)
+    assert gpt.name == "gpt"
+    assert [layer.name for layer in gpt.layers if isinstance(layer, T.TransformerBlock)] == ["block_0", "block_1"]
+
+
+def test_gpt_is_causal(gpt):
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, VOCAB, size=(1, TINY.context)).astype("int32")
+    changed = ids.copy()
+    changed[0, 7] = (ids[0, 7] + 1) % VOCAB
+    before = keras.ops.convert_to_numpy(gpt(ids))
+    after = keras.ops.convert_to_numpy(gpt(changed))
+    np.testing.assert_allclose(after[:, :7], before[:, :7], atol=1e-6)
+    assert np.abs(after[:, 7:] - before[:, 7:]).max(axis=-1).min() > 1e-4  # later ones do change
+
+
+def test_sequence_longer_than_context_raises(gpt):
+    with pytest.raises(ValueError, match="context"):
+        gpt(np.zeros((1, TINY.context + 1), "int32"))
+
+
+def test_sinusoidal_positions_closed_form_and_model():
+    table = T.sinusoidal_positions(10, 6)
+    np.testing.assert_allclose(table[0], [0, 1, 0, 1, 0, 1], atol=1e-7)
+    np.testing.assert_allclose(table[3, 2], np.sin(3 / 10000 ** (2 / 6)), rtol=1e-6)
+    np.testing.assert_allclose(table[3, 5], np.cos(3 / 10000 ** (4 / 6)), rtol=1e-6)
+    model = T.build_gpt(dataclasses.replace(TINY, positions="sinusoidal"))
+    embedding = model.get_layer("embedding")
+    ids = np.array([[4, 4, 4]], "int32")
+    x = keras.ops.convert_to_numpy(embedding(ids))
+    token = embedding.tokens.embeddings.numpy()[4]
+    np.testing.assert_allclose(x[0], token + T.sinusoidal_positions(TINY.context, TINY.width)[:3], atol=1e-6)
+    assert len(embedding.trainable_weights) == 1  # only the token table is learned
+
+
+def test_attention_maps_shape_rows_and_agreement(gpt):
+    ids = np.arange(8) % VOCAB
+    maps = T.attention_maps(gpt, ids)
+    assert maps.shape == (TINY.num_layers, TINY.num_heads, 8, 8)
+    np.testing.assert_allclose(maps.sum(axis=-1), 1.0, atol=1e-6)
+    assert np.all(np.triu(maps, k=1) == 0.0)
+    x = gpt.get_layer("embedding")(ids[None].astype("int32"))
+    block = gpt.get_layer("block_0")
+    _, weights = block.attention(block.norm1(x), return_attention=True)
+    np.testing.assert_allclose(maps[0], keras.ops.convert_to_numpy(weights)[0], atol=1e-7)
+
+
+def manual_greedy(model, prompt, steps, context):
+    ids = list(prompt)
+    for _ in range(steps):
+        window = np.array([ids[-context:]], "int32")
+        ids.append(int(np.argmax(keras.ops.convert_to_numpy(model(window))[0, -1])))
+    return ids
+
+
+def test_generate_greedy_is_argmax_and_crops_to_context(gpt):
+    prompt = (np.arange(20) * 7) % VOCAB  # longer than the context of 12
+    greedy = T.generate(gpt, prompt, steps=6, temperature=0)
+    assert greedy.shape == (26,) and greedy.dtype == np.int32
+    np.testing.assert_array_equal(greedy[:20], prompt)
+    np.testing.assert_array_equal(greedy, manual_greedy(gpt, prompt, 6, TINY.context))
+    cropped = T.generate(gpt, prompt[-TINY.context:], steps=6, temperature=0)
+    np.testing.assert_array_equal(greedy[20:], cropped[TINY.context:])
+    np.testing.assert_array_equal(T.generate(gpt, prompt, 6, temperature=1.0, top_k=1), greedy)
+
+
+def test_generate_is_seeded_and_top_k_restricts(gpt):
+    prompt = [1, 2, 3]
+    first = T.generate(gpt, prompt, steps=15, temperature=1.5, seed=7)
+    np.testing.assert_array_equal(first, T.generate(gpt, prompt, steps=15, temperature=1.5, seed=7))
+    others = [T.generate(gpt, prompt, steps=15, temperature=1.5, seed=s) for s in range(3)]
+    assert any(not np.array_equal(first, other) for other in others)
+    logits = keras.ops.convert_to_numpy(gpt(np.array([prompt], "int32")))[0, -1]
+    top2 = set(np.argsort(logits)[-2:])
+    firsts = {int(T.generate(gpt, prompt, 1, temperature=5.0, top_k=2, seed=s)[-1]) for s in range(30)}
+    assert firsts == top2
+
+
+def test_unigram_and_bigram_baselines_closed_form():
+    train, held = np.array([0, 1, 0, 1, 0, 2]), np.array([0, 1, 2])
+    counts = np.array([3, 2, 1]) + 0.5
+    expected = -np.mean(np.log(counts[[0, 1, 2]] / counts.sum()))
+    assert T.unigram_cross_entropy(train, held, 3, smoothing=0.5) == pytest.approx(expected)
+    # Pairs in train: 0->1 twice, 1->0 twice, 0->2 once. Held pairs: 0->1, 1->2.
+    p01 = (2 + 0.5) / (3 + 1.5)
+    p12 = 0.5 / (2 + 1.5)
+    assert T.bigram_cross_entropy(train, held, 3, smoothing=0.5) == pytest.approx(-(np.log(p01) + np.log(p12)) / 2)
+
+
+def test_random_windows_are_shifted_and_reproducible():
+    ids = np.arange(100, dtype=np.int32)
+    batches = T.RandomWindows(ids, context=8, batch_size=5, batches=4, seed=1)
+    assert len(batches) == 4
+    x, y = batches[2]
+    assert x.shape == y.shape == (5, 8)
+    np.testing.assert_array_equal(y, x + 1)  # ids are positions here, so next = current + 1
+    np.testing.assert_array_equal(np.diff(x, axis=1), 1)
+    np.testing.assert_array_equal(batches[2][0], T.RandomWindows(ids, 8, 5, 4, seed=1)[2][0])
+    assert not np.array_equal(batches[2][0], batches[3][0])
+    with pytest.raises(IndexError):
+        batches[4]
+
+
+def test_consecutive_windows_cover_the_text_in_order():
+    ids = np.arange(50, dtype=np.int32)
+    batches = T.ConsecutiveWindows(ids, context=8, batch_size=4)
+    inputs = np.concatenate([batches[i][0] for i in range(len(batches))])
+    targets = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert len(batches) == 2 and inputs.shape == (6, 8)  # 6 whole windows fit in 49 transitions
+    np.testing.assert_array_equal(inputs.ravel(), np.arange(48))
+    np.testing.assert_array_equal(targets, inputs + 1)
+
+
+def test_short_training_beats_the_bigram_baseline():
+    # Random words whose third letter is set by their first: after "a" a bigram model can only
+    # guess among t, d, g, n, while a model that looks two characters back knows.
+    text = "".join(np.random.default_rng(0).choice(["pat ", "bad ", "sag ", "kan "], size=3000))
+    chars = sorted(set(text))
+    ids = np.array([chars.index(c) for c in text], dtype=np.int32)
+    train, held = ids[:10000], ids[10000:]
+    keras.utils.set_random_seed(0)
+    config = T.GPTConfig(vocab_size=len(chars), context=16, width=32, num_heads=2, num_layers=1)
+    model = T.build_gpt(config)
+    model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(T.RandomWindows(train, 16, 32, 150, seed=0), epochs=1, verbose=0)
+    loss = model.evaluate(T.ConsecutiveWindows(held, 16, 64), verbose=0)
+    bigram = T.bigram_cross_entropy(train, held, len(chars))
+    assert loss < 0.85 * bigram, (loss, bigram)
+
+
+# Keras's own saving code converts TensorFlow variables with np.array(x, copy=False), which
+# NumPy 2 flags; the warning is about Keras internals, not this package.
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
+def test_keras_save_and_load_gives_the_same_logits(tmp_path, positions):
+    keras.utils.set_random_seed(4)
+    model = T.build_gpt(dataclasses.replace(TINY, positions=positions, dropout=0.1))
+    ids = np.random.default_rng(0).integers(0, VOCAB, size=(2, 10)).astype("int32")
+    path = tmp_path / "gpt.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)  # safe mode: no Lambda, no pickled code
+    assert loaded.name == "gpt"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(ids)), keras.ops.convert_to_numpy(model(ids)),
+                               atol=1e-6)
+    np.testing.assert_array_equal(T.generate(loaded, [1, 2], 5, temperature=0), T.generate(model, [1, 2], 5, temperature=0))
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"vocab_size": 0}, "vocab_size"), ({"context": -1}, "context"), ({"width": 2.5}, "width"),
+    ({"width": 30, "num_heads": 4}, "divisible"), ({"num_layers": True}, "num_layers"),
+    ({"dropout": 1.0}, "dropout"), ({"positions": "rotary"}, "positions"), ({"mlp_ratio": 0}, "mlp_ratio"),
+])
+def test_bad_config_raises(changes, match):
+    with pytest.raises(ValueError, match=match):
+        dataclasses.replace(TINY, **changes)
+
+
+def test_bad_arguments_raise(gpt):
+    with pytest.raises(TypeError, match="GPTConfig"):
+        T.build_gpt({"vocab_size": 10})
+    with pytest.raises(ValueError, match="length"):
+        T.causal_mask(0)
+    with pytest.raises(ValueError, match="same last dimension"):
+        T.scaled_dot_product_attention(np.zeros((2, 3), "float32"), np.zeros((2, 4), "float32"),
+                                       np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match="as many positions"):
+        T.scaled_dot_product_attention(np.zeros((2, 3), "float32"), np.zeros((2, 3), "float32"),
+                                       np.zeros((3, 4), "float32"))
+    with pytest.raises(ValueError, match="even"):
+        T.sinusoidal_positions(4, 5)
+    with pytest.raises(ValueError, match="prompt_ids"):
+        T.generate(gpt, [], 3)
+    with pytest.raises(ValueError, match="steps"):
+        T.generate(gpt, [1], -1)
+    with pytest.raises(ValueError, match="temperature"):
+        T.generate(gpt, [1], 3, temperature=-0.5)
+    with pytest.raises(ValueError, match="top_k"):
+        T.generate(gpt, [1], 3, top_k=0)
+    with pytest.raises(ValueError, match="PositionalEmbedding"):
+        T.generate(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), [1], 3)
+    with pytest.raises(ValueError, match="ids"):
+        T.attention_maps(gpt, np.zeros((2, 3), "int32"))
+    with pytest.raises(ValueError, match="eval_ids"):
+        T.bigram_cross_entropy([0, 1, 2], [0, 5], vocab_size=3)
+    with pytest.raises(ValueError, match="smoothing"):
+        T.unigram_cross_entropy([0, 1], [0], vocab_size=3, smoothing=0)
+    with pytest.raises(ValueError, match="divisible"):
+        T.CausalSelfAttention(10, 3)
+    with pytest.raises(ValueError, match="width"):
+        T.CausalSelfAttention(8, 2)(np.zeros((1, 3, 6), "float32"))
+    with pytest.raises(ValueError, match="positions"):
+        T.PositionalEmbedding(5, 4, 8, positions="none")
+    with pytest.raises(ValueError, match="ids"):
+        T.RandomWindows(np.arange(5), context=8, batch_size=2, batches=1)
+    with pytest.raises(ValueError, match="batch_size"):
+        T.ConsecutiveWindows(np.arange(50), context=8, batch_size=0)
