@@ -1,0 +1,185 @@
+"""Convolutional image classifiers and a look inside them.
+
+`build_cnn_classifier` stacks convolution blocks (convolutions, then 2x2 max pooling) on small
+greyscale images (8x8 digits, 28x28 MNIST), then a dense "embedding" layer and a softmax
+output. `feature_maps` returns what any of its layers computes for given inputs, which is how
+lesson 2 shows the feature hierarchy and how `genai_lessons.metrics` reads its embeddings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+EMBEDDING_LAYER = "embedding"
+"""Name of the dense layer before the output: its activations are the model's image features."""
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    """Hyperparameters of `build_cnn_classifier`."""
+
+    input_shape: tuple[int, int, int] = (8, 8, 1)  # (height, width, channels) of one image
+    num_classes: int = 10  # size of the softmax output
+    filters: tuple[int, ...] = (32, 64)  # channels of each convolution block, shallow to deep
+    convs_per_block: int = 1  # convolutions before each pooling
+    kernel_size: int = 3  # side of the square convolution windows
+    pool: bool = True  # halve height and width after each block (while they are >= 2)
+    dense_units: int = 64  # width of the embedding layer (0: no dense layer)
+    dropout: float = 0.0  # dropout rate before the output layer (a regularizer)
+    translate: float = 0.0  # random shifts in training, as a fraction of the size (augmentation)
+    seed: int | None = None  # fixes initial weights and dropout masks; None: Keras's global seed
+
+
+def _check_int(argument: str, value, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
+
+
+def validate_config(config: CNNConfig) -> None:
+    """Raise ValueError naming the first bad field of `config`."""
+    shape = config.input_shape
+    if (not isinstance(shape, tuple) or len(shape) != 3
+            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape)):
+        raise ValueError(f"input_shape must be (height, width, channels) of positive integers, "
+                         f"got {shape!r}")
+    _check_int("num_classes", config.num_classes, 2)
+    if not isinstance(config.filters, tuple) or not config.filters:
+        raise ValueError(f"filters must be a non-empty tuple of integers, got {config.filters!r}")
+    for value in config.filters:
+        _check_int("filters", value, 1)
+    _check_int("convs_per_block", config.convs_per_block, 1)
+    _check_int("kernel_size", config.kernel_size, 1)
+    if config.kernel_size > min(shape[:2]):
+        raise ValueError(f"kernel_size must fit in the image ({shape[0]}x{shape[1]}), "
+                         f"got {config.kernel_size!r}")
+    if not isinstance(config.pool, bool):
+        raise TypeError(f"pool must be True or False, got {config.pool!r}")
+    _check_int("dense_units", config.dense_units, 0)
+    if not isinstance(config.dropout, (int, float)) or not 0.0 <= config.dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {config.dropout!r}")
+    if not isinstance(config.translate, (int, float)) or not 0.0 <= config.translate < 0.5:
+        raise ValueError(f"translate must be in [0, 0.5), got {config.translate!r}")
+    if config.seed is not None:
+        _check_int("seed", config.seed, 0)
+
+
+def build_cnn_classifier(config: CNNConfig | None = None, *, name: str = "cnn_classifier",
+                         **overrides):
+    """A convolutional classifier for small greyscale images.
+
+    Layout: an optional `augment` layer (random shifts, active in training only), then for
+    each entry of `filters`, `convs_per_block` 'same'-padded ReLU convolutions
+    (`block{i}_conv{j}`) and a 2x2 max pooling (`block{i}_pool`), then `flatten`, a ReLU
+    dense layer `embedding`, optional `dropout`, and a softmax layer `probabilities`.
+
+    Args:
+        config: the hyperparameters (default `CNNConfig()`, the 8x8 digits' network).
+        name: the model's name.
+        **overrides: fields of `CNNConfig` to change, e.g. `input_shape=(28, 28, 1)`.
+
+    Returns:
+        A `keras.Model` from (batch, height, width, channels) images to (batch, num_classes)
+        class probabilities.
+    """
+    import keras
+
+    if config is None:
+        config = CNNConfig()
+    if not isinstance(config, CNNConfig):
+        raise TypeError(f"config must be a CNNConfig, got {type(config).__name__}")
+    unknown = sorted(set(overrides) - {field.name for field in dataclasses.fields(CNNConfig)})
+    if unknown:
+        raise TypeError(f"unknown CNNConfig fields: {', '.join(unknown)}")
+    if "input_shape" in overrides:
+        overrides["input_shape"] = tuple(overrides["input_shape"])
+    if "filters" in overrides:
+        overrides["filters"] = tuple(overrides["filters"])
+    config = dataclasses.replace(config, **overrides)
+    validate_config(config)
+
+    seeds = iter(range(10_000))  # a distinct, fixed seed for each layer when config.seed is set
+
+    def layer_seed():
+        return None if config.seed is None else config.seed * 10_000 + next(seeds)
+
+    def initializer():
+        seed = layer_seed()
+        return "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed)
+
+    inputs = keras.Input(shape=config.input_shape, name="image")
+    x = inputs
+    if config.translate:
+        # Empty pixels are filled with 0 (the background), not by reflection: a shifted digit
+        # must not grow a mirrored copy of its stroke at the border.
+        x = keras.layers.RandomTranslation(config.translate, config.translate, fill_mode="constant",
+                                           seed=layer_seed(), name="augment")(x)
+    for block, channels in enumerate(config.filters, start=1):
+        for conv in range(1, config.convs_per_block + 1):
+            x = keras.layers.Conv2D(int(channels), config.kernel_size, padding="same",
+                                    activation="relu", kernel_initializer=initializer(),
+                                    name=f"block{block}_conv{conv}")(x)
+        if config.pool and min(x.shape[1], x.shape[2]) >= 2:
+            x = keras.layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    if config.dense_units:
+        x = keras.layers.Dense(config.dense_units, activation="relu",
+                               kernel_initializer=initializer(), name=EMBEDDING_LAYER)(x)
+    if config.dropout:
+        x = keras.layers.Dropout(config.dropout, seed=layer_seed(), name="dropout")(x)
+    outputs = keras.layers.Dense(config.num_classes, activation="softmax",
+                                 kernel_initializer=initializer(), name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def feature_maps(model, images, layer_names: Sequence[str] | None = None,
+                 batch_size: int = 512) -> dict[str, np.ndarray]:
+    """What the named layers of `model` output for `images` (inference mode).
+
+    Args:
+        model: a functional or sequential Keras model (e.g. from `build_cnn_classifier`).
+        images: array matching the model's input, e.g. (batch, height, width, channels);
+            any model with a single input works (a dense network's is (batch, features)).
+        layer_names: layers to read (default: every convolution and pooling layer, in order).
+        batch_size: images per forward pass, to bound memory.
+
+    Returns:
+        A dict from layer name to a NumPy array, e.g. (batch, h, w, channels) for a
+        convolution, in the order requested.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if layer_names is None:
+        layer_names = [layer.name for layer in model.layers
+                       if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D))]
+    layer_names = list(layer_names)
+    if not layer_names:
+        raise ValueError("layer_names is empty and the model has no convolution or pooling layer")
+    known = {layer.name for layer in model.layers}
+    missing = [name for name in layer_names if name not in known]
+    if missing:
+        raise ValueError(f"layer_names {missing} not in model {model.name!r}; "
+                         f"it has {[layer.name for layer in model.layers]}")
+    _check_int("batch_size", batch_size, 1)
+    images = np.asarray(images, dtype=np.float32)
+    expected = tuple(model.inputs[0].shape[1:])
+    if images.ndim != len(expected) + 1 or any(
+            e is not None and e != g for e, g in zip(expected, images.shape[1:])):
+        raise ValueError(f"images must have shape (batch, {', '.join(map(str, expected))}), "
+                         f"got {images.shape}")
+    probe = keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names],
+                        name=f"{model.name}_features")
+    parts = [[] for _ in layer_names]
+    for start in range(0, len(images), batch_size):
+        outputs = probe(images[start:start + batch_size], training=False)
+        if not isinstance(outputs, (list, tuple)):  # Keras unwraps a one-output list
+            outputs = [outputs]
+        for part, output in zip(parts, outputs):
+            part.append(keras.ops.convert_to_numpy(output))
+    return {name: np.concatenate(part) for name, part in zip(layer_names, parts)}
+

@@ -1,0 +1,231 @@
+"""Tests of genai_lessons.metrics: the Fréchet distance, class coverage and the digit judge."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from genai_lessons import data, metrics
+
+
+def reference_frechet(a, b):
+    """Textbook FID formula with SciPy's general matrix square root."""
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a = np.atleast_2d(np.cov(a, rowvar=False))
+    cov_b = np.atleast_2d(np.cov(b, rowvar=False))
+    root = scipy.linalg.sqrtm(cov_a @ cov_b)
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b)
+                 - 2.0 * np.trace(root).real)
+
+
+def correlated(rng, n, d, scale=1.0):
+    mixing = rng.normal(size=(d, d)) * scale
+    return rng.normal(size=(n, d)) @ mixing + rng.normal(size=d)
+
+
+# --------------------------------------------------------------------------- Fréchet distance
+
+
+def test_identical_sets_have_zero_distance():
+    features = correlated(np.random.default_rng(0), 200, 6)
+    assert metrics.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("n_a, n_b, d", [(50, 40, 1), (60, 80, 3), (30, 30, 8), (5, 7, 10)])
+def test_matches_scipy_reference(n_a, n_b, d):
+    rng = np.random.default_rng(d)
+    a, b = correlated(rng, n_a, d), correlated(rng, n_b, d, scale=0.5)
+    # (5, 7, 10): fewer samples than dimensions, so both covariances are singular.
+    expected = reference_frechet(a, b)
+    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_is_symmetric():
+    rng = np.random.default_rng(1)
+    a, b = correlated(rng, 100, 5), correlated(rng, 70, 5, scale=2.0)
+    assert metrics.frechet_distance(a, b) == pytest.approx(metrics.frechet_distance(b, a), rel=1e-9)
+
+
+def test_shift_adds_its_squared_length():
+    """Moving a set by a vector v leaves the covariance unchanged: the distance is |v|^2."""
+    features = correlated(np.random.default_rng(2), 300, 4)
+    distances = []
+    for length in [0.0, 0.5, 1.0, 2.0, 4.0]:
+        shift = np.full(4, length / 2.0)  # |shift| = length
+        distances.append(metrics.frechet_distance(features, features + shift))
+        assert distances[-1] == pytest.approx(length ** 2, rel=1e-6, abs=1e-8)
+    assert np.all(np.diff(distances) > 0)
+
+
+def test_scaling_matches_closed_form():
+    """b = k a: mean k mu and covariance k^2 S, so d^2 = (1-k)^2 (|mu|^2 + tr S)."""
+    a = correlated(np.random.default_rng(3), 400, 5)
+    mean, cov = a.mean(axis=0), np.cov(a, rowvar=False)
+    for k in [0.5, 1.5, 3.0]:
+        expected = (1 - k) ** 2 * (mean @ mean + np.trace(cov))
+        assert metrics.frechet_distance(a, k * a) == pytest.approx(expected, rel=1e-6)
+
+
+def test_grows_with_noise():
+    rng = np.random.default_rng(4)
+    features = correlated(rng, 500, 6)
+    noise = rng.normal(size=features.shape)
+    distances = [metrics.frechet_distance(features, features + sigma * noise)
+                 for sigma in [0.0, 0.3, 1.0, 3.0]]
+    assert distances[0] == pytest.approx(0.0, abs=1e-8)
+    assert np.all(np.diff(distances) > 0)
+
+
+@pytest.mark.parametrize("a, b, message", [
+    (np.zeros((10, 3)), np.zeros((10, 4)), "same width"),
+    (np.zeros((1, 3)), np.zeros((10, 3)), "features_a"),
+    (np.zeros((10, 3)), np.zeros(10), "features_b"),
+    (np.full((10, 3), np.nan), np.zeros((10, 3)), "NaN"),
+])
+def test_frechet_rejects_bad_input(a, b, message):
+    with pytest.raises(ValueError, match=message):
+        metrics.frechet_distance(a, b)
+
+
+# --------------------------------------------------------------------------- class coverage
+
+
+def one_hot_probabilities(classes, num_classes=10):
+    probabilities = np.full((len(classes), num_classes), 0.01)
+    probabilities[np.arange(len(classes)), classes] = 0.91
+    return probabilities
+
+
+def test_histogram_counts_predicted_classes():
+    classes = [3] * 50 + [7] * 30 + [0] * 20
+    histogram = metrics.class_histogram(one_hot_probabilities(classes))
+    expected = np.zeros(10)
+    expected[[3, 7, 0]] = [0.5, 0.3, 0.2]
+    np.testing.assert_allclose(histogram, expected)
+    assert histogram.shape == (10,)
+
+
+def test_coverage_counts_classes_above_the_share():
+    balanced = one_hot_probabilities(np.arange(1000) % 10)
+    assert metrics.class_coverage(balanced) == 10
+    # 985 samples of class 1, 10 of class 2 (1%), 5 of class 3 (0.5%)
+    collapsed = one_hot_probabilities([1] * 985 + [2] * 10 + [3] * 5)
+    assert metrics.class_coverage(collapsed) == 1
+    assert metrics.class_coverage(collapsed, min_share=0.01) == 2
+    assert metrics.class_coverage(collapsed, min_share=0.005) == 3
+
+
+def test_coverage_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="min_share"):
+        metrics.class_coverage(one_hot_probabilities([1, 2]), min_share=0.0)
+    with pytest.raises(ValueError, match="probabilities"):
+        metrics.class_histogram(np.ones(10))
+
+
+# --------------------------------------------------------------------------- the judge
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("judge_cache")
+
+
+@pytest.fixture(scope="module")
+def judge(cache_dir):
+    metrics.clear_memory_cache()
+    return metrics.load_judge(cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load_digits()
+
+
+def test_judge_is_accurate(judge, digits):
+    assert judge.test_accuracy >= 0.97
+    predicted = judge.predict_proba(digits.x_test).argmax(axis=1)
+    assert np.mean(predicted == digits.y_test) == pytest.approx(judge.test_accuracy)
+
+
+def test_judge_outputs(judge, digits):
+    probabilities = judge.predict_proba(digits.x_test[:20])
+    assert probabilities.shape == (20, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    embedding = judge.embed(digits.x_test[:20])
+    assert embedding.shape == (20, judge.recipe.dense_units) and embedding.dtype == np.float64
+    # 2D images (no channel axis) and [-1, 1] images are accepted and mean the same thing
+    np.testing.assert_allclose(judge.predict_proba(digits.x_test[:20, ..., 0]), probabilities)
+    np.testing.assert_allclose(
+        judge.predict_proba(digits.x_test[:20] * 2 - 1, value_range="symmetric"), probabilities,
+        rtol=1e-5, atol=1e-6)
+
+
+def test_judge_rejects_bad_images(judge):
+    with pytest.raises(ValueError, match="8, 8, 1"):
+        judge.predict_proba(np.zeros((3, 28, 28, 1)))
+    with pytest.raises(ValueError, match="value_range"):
+        judge.embed(np.zeros((3, 8, 8, 1)), value_range="bytes")
+
+
+def test_judge_covers_the_real_digits(judge, digits):
+    probabilities = judge.predict_proba(digits.x_test)
+    assert metrics.class_coverage(probabilities) == 10
+    # all-zero images (a collapsed generator) land in one or two classes
+    assert metrics.class_coverage(judge.predict_proba(np.zeros((50, 8, 8, 1)))) <= 2
+
+
+def test_real_digits_score_far_better_than_noise_and_corruption(judge, digits):
+    rng = np.random.default_rng(0)
+    real = digits.x_test
+    reference = digits.x_train
+    noise = rng.uniform(0, 1, real.shape).astype(np.float32)
+    corrupted = np.clip(real + rng.normal(0, 0.3, real.shape), 0, 1).astype(np.float32)
+    fd_real = judge.frechet_distance(real, reference)
+    fd_corrupted = judge.frechet_distance(corrupted, reference)
+    fd_noise = judge.frechet_distance(noise, reference)
+    assert fd_real * 5 < fd_corrupted < fd_noise
+    assert fd_real * 20 < fd_noise
+    # more corruption, larger distance
+    distances = [judge.frechet_distance(np.clip(real + sigma * rng.normal(size=real.shape), 0, 1),
+                                        reference) for sigma in [0.1, 0.3, 0.6]]
+    assert fd_real < distances[0] < distances[1] < distances[2]
+
+
+def test_judge_is_cached_in_memory(judge, cache_dir):
+    assert metrics.load_judge(cache_dir=cache_dir) is judge
+
+
+def test_judge_is_deterministic_and_disk_cached(judge, cache_dir, digits):
+    expected = judge.predict_proba(digits.x_test)
+    assert list(cache_dir.glob("digit_judge-*.weights.h5"))
+    state = np.random.get_state()[1].copy()
+    metrics.clear_memory_cache()
+    retrained = metrics.load_judge(disk_cache=False)
+    # trained again from scratch: same weights, and the global NumPy random state untouched
+    assert retrained is not judge
+    np.testing.assert_allclose(retrained.predict_proba(digits.x_test), expected, atol=1e-6)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)
+    metrics.clear_memory_cache()
+    reloaded = metrics.load_judge(cache_dir=cache_dir)
+    np.testing.assert_array_equal(reloaded.predict_proba(digits.x_test), expected)
+    assert reloaded.test_accuracy == judge.test_accuracy
+
+
+def test_corrupt_cache_file_is_replaced(tmp_path, digits):
+    recipe = metrics.JudgeRecipe(epochs=1)  # a cheap judge: this test is about the cache file
+    path = tmp_path / f"digit_judge-{recipe.key()}.weights.h5"
+    path.write_bytes(b"not a weights file")
+    metrics.clear_memory_cache()
+    try:
+        trained = metrics.load_judge(recipe, cache_dir=tmp_path)
+        assert path.stat().st_size > 1000  # retrained and cached again
+        metrics.clear_memory_cache()
+        reloaded = metrics.load_judge(recipe, cache_dir=tmp_path)
+        np.testing.assert_array_equal(reloaded.predict_proba(digits.x_test[:50]),
+                                      trained.predict_proba(digits.x_test[:50]))
+    finally:
+        metrics.clear_memory_cache()
+
+
+def test_load_judge_rejects_bad_recipe():
+    with pytest.raises(TypeError, match="recipe"):
+        metrics.load_judge({"epochs": 3})
