@@ -1,0 +1,389 @@
+"""Generative adversarial networks: a generator and a discriminator trained against each other.
+
+The generator maps noise z to data; the discriminator outputs the probability that its input
+is real. `GAN` alternates their updates in its own `train_step`, so plain `fit` (with progress
+bar, `BackupAndRestore`, `SampleSnapshots`) trains it. Builders cover 2D points (the ring of
+Gaussians) and small square images (8x8 digits, 28x28 MNIST). `count_modes` measures how
+many modes of the ring the samples cover; `train_digit_gan` is the lesson's DCGAN recipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf  # only for GradientTape in GAN.train_step
+from keras import layers, ops
+
+GENERATOR_LOSSES = ("non_saturating", "minimax")
+OUTPUT_RANGES = {"symmetric": "tanh", "unit": "sigmoid"}  # image value range -> activation
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """How the adversarial game is played (architectures are the builders' arguments)."""
+
+    latent_dim: int = 16  # length of the noise vector z
+    generator_lr: float = 2e-4  # Adam step size of the generator
+    discriminator_lr: float = 1e-3  # Adam step size of the discriminator: keep it >= the generator's
+    beta_1: float = 0.5  # Adam momentum; the DCGAN paper's 0.5 is steadier than 0.9
+    label_smoothing: float = 0.0  # one-sided: the discriminator's target for real data is 1 - this
+    generator_loss: str = "non_saturating"  # -log D(G(z)), or "minimax": log(1 - D(G(z)))
+    seed: int = 0  # seeds the noise drawn during training
+
+    def __post_init__(self):
+        _positive_int("latent_dim", self.latent_dim)
+        for name in ("generator_lr", "discriminator_lr"):
+            if not isinstance(getattr(self, name), (int, float)) or getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
+        if not 0.0 <= self.beta_1 < 1.0:
+            raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
+        if not 0.0 <= self.label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing!r}")
+        if self.generator_loss not in GENERATOR_LOSSES:
+            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, "
+                             f"got {self.generator_loss!r}")
+        _positive_int("seed", self.seed, minimum=0)
+
+
+def _positive_int(name: str, value, minimum: int = 1) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _positive_ints(**values) -> None:
+    for name, value in values.items():
+        _positive_int(name, value)
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def build_point_generator(latent_dim: int = 16, data_dim: int = 2, units: int = 128,
+                          hidden_layers: int = 3) -> keras.Model:
+    """An MLP from noise (batch, latent_dim) to points (batch, data_dim), linear output."""
+    _positive_ints(latent_dim=latent_dim, data_dim=data_dim, units=units, hidden_layers=hidden_layers)
+    z = keras.Input((latent_dim,), name="noise")
+    x = z
+    for i in range(hidden_layers):
+        x = layers.Dense(units, activation="relu", name=f"hidden_{i + 1}")(x)
+    points = layers.Dense(data_dim, name="points")(x)  # unbounded, like the data
+    return keras.Model(z, points, name="point_generator")
+
+
+def build_point_discriminator(data_dim: int = 2, units: int = 128,
+                              hidden_layers: int = 3) -> keras.Model:
+    """An MLP from points (batch, data_dim) to P(real) of shape (batch, 1)."""
+    _positive_ints(data_dim=data_dim, units=units, hidden_layers=hidden_layers)
+    points = keras.Input((data_dim,), name="points")
+    x = points
+    for i in range(hidden_layers):
+        # Leaky ReLU keeps a gradient flowing back to the generator everywhere.
+        x = layers.Dense(units, name=f"hidden_{i + 1}")(x)
+        x = layers.LeakyReLU(0.2, name=f"leaky_{i + 1}")(x)
+    p_real = layers.Dense(1, activation="sigmoid", name="p_real")(x)
+    return keras.Model(points, p_real, name="point_discriminator")
+
+
+def _check_image_size(image_size: int) -> None:
+    _positive_int("image_size", image_size, minimum=4)
+    if image_size % 4:
+        raise ValueError(f"image_size must be divisible by 4 (two 2x upsamplings), got {image_size!r}")
+
+
+def build_image_generator(latent_dim: int = 16, image_size: int = 8, channels: int = 1,
+                          filters: int = 32, value_range: str = "symmetric") -> keras.Model:
+    """A DCGAN generator: noise (batch, latent_dim) -> images (batch, size, size, channels).
+
+    A dense layer makes a (size/4)x(size/4) feature map, two stride-2 transposed convolutions
+    double it twice, and the output activation matches the data: tanh for [-1, 1]
+    ("symmetric"), sigmoid for [0, 1] ("unit").
+    """
+    _positive_ints(latent_dim=latent_dim, channels=channels, filters=filters)
+    _check_image_size(image_size)
+    if value_range not in OUTPUT_RANGES:
+        raise ValueError(f"value_range must be one of {tuple(OUTPUT_RANGES)}, got {value_range!r}")
+    start = image_size // 4
+    z = keras.Input((latent_dim,), name="noise")
+    x = layers.Dense(start * start * 2 * filters, use_bias=False, name="project")(z)
+    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.ReLU(name="project_relu")(x)
+    x = layers.Reshape((start, start, 2 * filters), name="to_map")(x)
+    for i, width in enumerate((filters, filters // 2 or 1)):
+        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
+                                   name=f"up_{i + 1}")(x)
+        x = layers.BatchNormalization(name=f"up_{i + 1}_bn")(x)
+        x = layers.ReLU(name=f"up_{i + 1}_relu")(x)
+    images = layers.Conv2D(channels, 3, padding="same", activation=OUTPUT_RANGES[value_range],
+                           name="images")(x)
+    return keras.Model(z, images, name="image_generator")
+
+
+def build_image_discriminator(image_size: int = 8, channels: int = 1, filters: int = 32,
+                              dropout: float = 0.0) -> keras.Model:
+    """A DCGAN discriminator: images (batch, size, size, channels) -> P(real) (batch, 1)."""
+    _positive_ints(channels=channels, filters=filters)
+    _check_image_size(image_size)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    images = keras.Input((image_size, image_size, channels), name="images")
+    x = images
+    for i, width in enumerate((filters // 2 or 1, filters)):
+        x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"down_{i + 1}")(x)
+        x = layers.LeakyReLU(0.2, name=f"down_{i + 1}_leaky")(x)
+        x = layers.Dropout(dropout, name=f"down_{i + 1}_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    p_real = layers.Dense(1, activation="sigmoid", name="p_real")(x)
+    return keras.Model(images, p_real, name="image_discriminator")
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def discriminator_loss(p_real, p_fake, label_smoothing: float = 0.0):
+    """Mean binary cross-entropy with targets 1 (or 1 - smoothing) on real, 0 on fake:
+    -[log D(x) + log(1 - D(G(z)))], averaged over each batch."""
+    real = ops.binary_crossentropy(ops.full_like(p_real, 1.0 - label_smoothing), p_real)
+    fake = ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake)
+    return ops.mean(real) + ops.mean(fake)
+
+
+def generator_loss(p_fake, kind: str = "non_saturating"):
+    """The generator's loss from D's outputs on its samples.
+
+    "minimax" minimises log(1 - D(G(z))), the game's own objective, whose gradient vanishes
+    while D confidently rejects the fakes; "non_saturating" minimises -log D(G(z)) instead.
+    """
+    if kind == "minimax":
+        return -ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
+    if kind == "non_saturating":
+        return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))
+    raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@keras.saving.register_keras_serializable(package="genai_lessons")
+class GAN(keras.Model):
+    """A generator and a discriminator with an alternating training step.
+
+    Each step first updates the discriminator on a real batch and a fresh fake batch, then
+    updates the generator through the (fixed) discriminator on new noise. `fit(real_data)`
+    reports `d_loss`, `g_loss` and `d_accuracy` (the share of real and fake it classifies right).
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model,
+                 config: GANConfig | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config if config is not None else GANConfig()
+        if generator.input_shape[-1] != self.config.latent_dim:
+            raise ValueError(f"generator takes noise of length {generator.input_shape[-1]}, "
+                             f"but config.latent_dim is {self.config.latent_dim}")
+        if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
+            raise ValueError(f"generator output shape {generator.output_shape[1:]} does not match "
+                             f"discriminator input shape {discriminator.input_shape[1:]}")
+        self.generator, self.discriminator = generator, discriminator
+        self.seed_generator = keras.random.SeedGenerator(self.config.seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_accuracy = keras.metrics.BinaryAccuracy(name="d_accuracy")
+        self.built = True  # both networks are built; BackupAndRestore needs this
+
+    def call(self, noise, training=False):
+        return self.generator(noise, training=training)
+
+    def compile(self, **kwargs):
+        """Create the two Adam optimizers from the config (keyword arguments go to Keras)."""
+        super().compile(optimizer=None, **kwargs)  # no third optimizer: each network has its own
+        cfg = self.config
+        self.d_optimizer = keras.optimizers.Adam(cfg.discriminator_lr, beta_1=cfg.beta_1, name="d_adam")
+        self.g_optimizer = keras.optimizers.Adam(cfg.generator_lr, beta_1=cfg.beta_1, name="g_adam")
+        # Built now so that BackupAndRestore can load their state before the first step.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def compile_from_config(self, config):
+        """A loaded GAN is compiled again with its own optimizers (their state is then loaded)."""
+        self.compile()
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_accuracy]
+
+    def noise(self, batch_size):
+        """Standard normal noise of shape (batch_size, latent_dim), from the model's seed."""
+        return keras.random.normal((batch_size, self.config.latent_dim), seed=self.seed_generator)
+
+    def discriminator_step(self, real):
+        """One update of the discriminator on a real batch and a fresh fake one; G is fixed.
+
+        Returns:
+            (loss, p_real, p_fake): the loss and D's outputs on both batches.
+        """
+        fake = self.generator(self.noise(ops.shape(real)[0]), training=True)
+        with tf.GradientTape() as tape:
+            p_real = self.discriminator(real, training=True)
+            p_fake = self.discriminator(fake, training=True)
+            loss = discriminator_loss(p_real, p_fake, self.config.label_smoothing)
+        weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(loss, weights), weights)
+        return loss, p_real, p_fake
+
+    def generator_step(self, batch_size):
+        """One update of the generator: gradients flow through D, but only G's weights change."""
+        with tf.GradientTape() as tape:
+            fake = self.generator(self.noise(batch_size), training=True)
+            loss = generator_loss(self.discriminator(fake, training=True), self.config.generator_loss)
+        weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(loss, weights), weights)
+        return loss
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        d_loss, p_real, p_fake = self.discriminator_step(real)
+        g_loss = self.generator_step(ops.shape(real)[0])
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_accuracy.update_state(ops.concatenate([ops.ones_like(p_real), ops.zeros_like(p_fake)]),
+                                     ops.concatenate([p_real, p_fake]))
+        return {m.name: m.result() for m in self.metrics}
+
+    def generate(self, count: int, seed: int = 0) -> np.ndarray:
+        """`count` samples as a NumPy array; the same seed always gives the same samples."""
+        _positive_int("count", count)
+        noise = keras.random.normal((count, self.config.latent_dim), seed=seed)
+        return keras.ops.convert_to_numpy(self.generator(noise, training=False))
+
+    def get_config(self):
+        return {**super().get_config(),
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+                "config": asdict(self.config)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        generator = keras.saving.deserialize_keras_object(config.pop("generator"))
+        discriminator = keras.saving.deserialize_keras_object(config.pop("discriminator"))
+        return cls(generator, discriminator, GANConfig(**config.pop("config")), **config)
+
+
+class SampleSnapshots(keras.callbacks.Callback):
+    """Record the generator's output for fixed noise at chosen epochs (1-based).
+
+    After `fit`, `snapshots[epoch]` holds the samples, so a lesson can show how they evolve.
+    `snapshots[0]` is taken before training starts.
+    """
+
+    def __init__(self, epochs, count: int = 500, seed: int = 0):
+        super().__init__()
+        self.epochs = sorted({int(e) for e in epochs})
+        if not self.epochs or self.epochs[0] < 0:
+            raise ValueError(f"epochs must be non-negative integers, got {epochs!r}")
+        _positive_int("count", count)
+        self.count, self.seed = count, seed
+        self.snapshots: dict[int, np.ndarray] = {}
+
+    def _take(self, epoch: int) -> None:
+        if epoch in self.epochs:
+            self.snapshots[epoch] = self.model.generate(self.count, seed=self.seed)
+
+    def on_train_begin(self, logs=None):
+        self._take(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._take(epoch + 1)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass(frozen=True)
+class ModeCoverage:
+    """How a set of 2D samples covers the modes of a mixture."""
+
+    covered: int  # modes holding at least min_share of the samples within max_distance
+    high_quality: float  # share of samples within max_distance of some centre
+    shares: np.ndarray  # (modes,) share of all samples near each centre
+
+
+def count_modes(samples, centres, max_distance: float = 0.15, min_share: float = 0.02) -> ModeCoverage:
+    """Count the modes covered by `samples`.
+
+    Rule: a sample is "high quality" when it lies within `max_distance` of its nearest centre
+    (0.15 is three standard deviations of the default ring); a mode counts as covered when at
+    least `min_share` of all samples are high-quality samples near it.
+
+    Args:
+        samples: (n, d) generated points.
+        centres: (modes, d) centres of the mixture, e.g. `data.ring_centres()`.
+    """
+    samples, centres = np.asarray(samples, np.float64), np.asarray(centres, np.float64)
+    if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
+        raise ValueError(f"samples (n, d) and centres (modes, d) must agree, "
+                         f"got {samples.shape} and {centres.shape}")
+    if len(samples) == 0:
+        raise ValueError("samples must not be empty")
+    if max_distance <= 0 or not 0 < min_share <= 1:
+        raise ValueError(f"need max_distance > 0 and 0 < min_share <= 1, "
+                         f"got {max_distance!r} and {min_share!r}")
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
+    nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= max_distance
+    shares = np.bincount(nearest[close], minlength=len(centres)) / len(samples)
+    return ModeCoverage(int((shares >= min_share).sum()), float(close.mean()), shares)
+
+
+# --------------------------------------------------------------------------- the digits recipe
+
+DIGITS_CONFIG = GANConfig(latent_dim=16, generator_lr=2e-4, discriminator_lr=1e-3)
+"""The lesson's DCGAN recipe for the 8x8 digits (images in [-1, 1]). The discriminator learns
+five times faster than the generator (a two time-scale update rule): with equal rates it falls
+behind and the generator collapses onto one digit."""
+
+DIGITS_EPOCHS = 60  # passes over the 1,437 training digits: about 2,700 steps at batch size 32
+
+
+def train_digit_gan(config: GANConfig = DIGITS_CONFIG, epochs: int = DIGITS_EPOCHS,
+                    batch_size: int = 32, images=None, filters: int = 32, callbacks=(),
+                    verbose=0) -> GAN:
+    """Train the lesson's DCGAN on the digits' training split and return the `GAN`.
+
+    Reseeds Keras's global random state with `config.seed`, so that every call with the same
+    arguments gives the same model on one machine.
+
+    Args:
+        config: the game's settings (default: the lesson's recipe).
+        epochs: passes over the training images.
+        batch_size: real images per step.
+        images: (batch, size, size, 1) in [-1, 1]; default `data.load_digits("symmetric").x_train`.
+        filters: width of both networks.
+        callbacks: extra Keras callbacks (progress, BackupAndRestore, SampleSnapshots).
+        verbose: passed to `fit`.
+
+    Returns:
+        The trained GAN; `model.generate(n)` gives n images in [-1, 1].
+    """
+    _positive_ints(epochs=epochs, batch_size=batch_size)
+    if images is None:
+        from genai_lessons import data
+
+        images = data.load_digits("symmetric").x_train
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or images.shape[1] != images.shape[2] or len(images) < batch_size:
+        raise ValueError(f"images must have shape (batch, size, size, channels) with at least "
+                         f"batch_size={batch_size} images, got {images.shape}")
+    if images.min() < -1.0 or images.max() > 1.0:
+        raise ValueError(f"images must be in [-1, 1] (the generator ends in tanh), got values in "
+                         f"[{images.min():.3g}, {images.max():.3g}]")
+    # Whole batches only: real and fake batches then always have the same size.
+    images = images[: len(images) // batch_size * batch_size]
+    size, channels = images.shape[1], images.shape[3]
+    keras.utils.set_random_seed(config.seed)  # same weights and batches on every call
+    model = GAN(build_image_generator(config.latent_dim, size, channels, filters),
+                build_image_discriminator(size, channels, filters), config, name="digit_gan")
+    model.compile()
+    model.fit(images, epochs=epochs, batch_size=batch_size, shuffle=True,
+              callbacks=list(callbacks), verbose=verbose)
+    return model

@@ -1,0 +1,277 @@
+"""Tests of genai_lessons.gan: builders, losses, the alternating training step, snapshots,
+mode counting, save/load and resuming an interrupted run."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genai_lessons import data, gan
+
+
+def tiny_point_gan(seed=0, **config) -> gan.GAN:
+    keras.utils.set_random_seed(seed)
+    cfg = gan.GANConfig(latent_dim=4, seed=seed, **config)
+    model = gan.GAN(gan.build_point_generator(4, units=16, hidden_layers=2),
+                    gan.build_point_discriminator(units=16, hidden_layers=2), cfg)
+    model.compile()
+    return model
+
+
+def tiny_image_gan(seed=0) -> gan.GAN:
+    keras.utils.set_random_seed(seed)
+    cfg = gan.GANConfig(latent_dim=4, seed=seed)
+    model = gan.GAN(gan.build_image_generator(4, image_size=8, filters=8),
+                    gan.build_image_discriminator(8, filters=8), cfg)
+    model.compile()
+    return model
+
+
+def values(variables):
+    return [v.numpy().copy() for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, a) for b, a in zip(before, values(variables))]
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def test_point_networks_shapes_and_ranges():
+    generator = gan.build_point_generator(latent_dim=3, data_dim=2, units=8)
+    discriminator = gan.build_point_discriminator(data_dim=2, units=8)
+    points = generator(np.random.default_rng(0).normal(size=(5, 3)).astype("float32"))
+    assert points.shape == (5, 2)
+    p_real = np.asarray(discriminator(10 * np.ones((5, 2), "float32")))
+    assert p_real.shape == (5, 1) and np.all((p_real >= 0) & (p_real <= 1))
+
+
+@pytest.mark.parametrize("size, value_range, low, high", [
+    (8, "symmetric", -1.0, 1.0), (28, "unit", 0.0, 1.0), (12, "symmetric", -1.0, 1.0),
+])
+def test_image_generator_shape_and_output_range_match_the_data(size, value_range, low, high):
+    generator = gan.build_image_generator(latent_dim=5, image_size=size, filters=8,
+                                          value_range=value_range)
+    # Large noise drives the output activation into saturation: the range must still hold.
+    images = np.asarray(generator(50 * np.random.default_rng(1).normal(size=(6, 5)).astype("float32")))
+    assert images.shape == (6, size, size, 1)
+    assert images.min() >= low and images.max() <= high
+    assert images.min() < (low + high) / 2 < images.max()  # both halves of the range are used
+    discriminator = gan.build_image_discriminator(image_size=size, filters=8)
+    p_real = np.asarray(discriminator(images))
+    assert p_real.shape == (6, 1) and np.all((p_real > 0) & (p_real < 1))
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda: gan.build_image_generator(image_size=10), "image_size"),
+    (lambda: gan.build_image_generator(value_range="0-255"), "value_range"),
+    (lambda: gan.build_image_generator(latent_dim=0), "latent_dim"),
+    (lambda: gan.build_image_discriminator(dropout=1.0), "dropout"),
+    (lambda: gan.build_point_generator(units=2.5), "units"),
+    (lambda: gan.build_point_discriminator(hidden_layers=True), "hidden_layers"),
+    (lambda: gan.GANConfig(label_smoothing=0.7), "label_smoothing"),
+    (lambda: gan.GANConfig(generator_loss="wasserstein"), "generator_loss"),
+    (lambda: gan.GANConfig(discriminator_lr=0), "discriminator_lr"),
+    (lambda: gan.GANConfig(beta_1=1.0), "beta_1"),
+    (lambda: gan.GAN(gan.build_point_generator(3), gan.build_point_discriminator(),
+                     gan.GANConfig(latent_dim=4)), "latent_dim"),
+    (lambda: gan.GAN(gan.build_point_generator(16), gan.build_image_discriminator()), "shape"),
+    (lambda: gan.generator_loss(np.ones((2, 1)), kind="hinge"), "kind"),
+    (lambda: gan.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
+    (lambda: gan.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0), "min_share"),
+    (lambda: gan.SampleSnapshots([-1]), "epochs"),
+    (lambda: gan.train_digit_gan(epochs=0), "epochs"),
+    (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
+    (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
+    (lambda: gan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)), r"\[-1, 1\]"),
+])
+def test_bad_arguments_raise_naming_the_argument(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()
+
+
+def test_config_is_frozen():
+    with pytest.raises(AttributeError):
+        gan.GANConfig().latent_dim = 3
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def test_losses_match_the_binary_cross_entropy_written_out():
+    p_real, p_fake = np.array([[0.9], [0.6], [0.7]]), np.array([[0.2], [0.4]])
+    expected_d = -np.mean(np.log(p_real)) - np.mean(np.log(1 - p_fake))
+    np.testing.assert_allclose(float(gan.discriminator_loss(p_real, p_fake)), expected_d, rtol=1e-6)
+    smoothed = -np.mean(0.9 * np.log(p_real) + 0.1 * np.log(1 - p_real)) - np.mean(np.log(1 - p_fake))
+    np.testing.assert_allclose(float(gan.discriminator_loss(p_real, p_fake, 0.1)), smoothed, rtol=1e-6)
+    np.testing.assert_allclose(float(gan.generator_loss(p_fake)), -np.mean(np.log(p_fake)), rtol=1e-6)
+    np.testing.assert_allclose(float(gan.generator_loss(p_fake, "minimax")),
+                               np.mean(np.log(1 - p_fake)), rtol=1e-6)
+    half = np.full((4, 1), 0.5)  # D cannot tell: its loss is log 4, the game's equilibrium
+    np.testing.assert_allclose(float(gan.discriminator_loss(half, half)), math.log(4), rtol=1e-6)
+
+
+def test_minimax_loss_saturates_where_the_non_saturating_one_does_not():
+    # D confidently rejects the fake: logit -6, D(G(z)) ~ 0.0025. Gradient w.r.t. the logit.
+    logit = tf.Variable([[-6.0]])
+    grads = {}
+    for kind in gan.GENERATOR_LOSSES:
+        with tf.GradientTape() as tape:
+            loss = gan.generator_loss(keras.activations.sigmoid(logit), kind)
+        grads[kind] = abs(float(tape.gradient(loss, logit)[0, 0]))
+    sigma = 1 / (1 + math.exp(6.0))
+    np.testing.assert_allclose(grads["minimax"], sigma, rtol=1e-4)  # d/dl log(1 - s) = -s
+    np.testing.assert_allclose(grads["non_saturating"], 1 - sigma, rtol=1e-4)  # d/dl -log s = s - 1
+    assert grads["non_saturating"] > 100 * grads["minimax"]
+
+
+# --------------------------------------------------------------------------- training step
+
+
+def test_each_phase_updates_only_its_own_network():
+    model = tiny_point_gan()
+    real = data.make_ring(32, seed=1)
+    d_vars, g_vars = model.discriminator.trainable_variables, model.generator.trainable_variables
+    d_before, g_before = values(d_vars), values(g_vars)
+    loss, p_real, p_fake = model.discriminator_step(real)
+    assert np.isfinite(float(loss)) and p_real.shape == (32, 1) and p_fake.shape == (32, 1)
+    assert all(changed(d_before, d_vars)) and not any(changed(g_before, g_vars))
+
+    d_before, g_before = values(d_vars), values(g_vars)
+    loss = model.generator_step(32)
+    assert np.isfinite(float(loss))
+    assert all(changed(g_before, g_vars)) and not any(changed(d_before, d_vars))
+
+
+def test_fit_reports_finite_losses_and_accuracy_for_images():
+    model = tiny_image_gan()
+    images = data.load_digits("symmetric").x_train[:64]
+    d_before, g_before = values(model.discriminator.trainable_variables), values(
+        model.generator.trainable_variables)
+    history = model.fit(images, epochs=2, batch_size=32, verbose=0)
+    for name in ("d_loss", "g_loss", "d_accuracy"):
+        assert len(history.history[name]) == 2 and np.all(np.isfinite(history.history[name]))
+    assert 0.0 <= history.history["d_accuracy"][-1] <= 1.0
+    assert all(changed(d_before, model.discriminator.trainable_variables))
+    assert all(changed(g_before, model.generator.trainable_variables))
+
+
+def test_short_training_on_the_ring_covers_clearly_more_modes_than_the_untrained_generator():
+    keras.utils.set_random_seed(0)
+    cfg = gan.GANConfig(latent_dim=4, generator_lr=3e-3, discriminator_lr=3e-3)
+    model = gan.GAN(gan.build_point_generator(4, units=32, hidden_layers=2),
+                    gan.build_point_discriminator(units=32, hidden_layers=2), cfg)
+    model.compile()
+    centres = data.ring_centres()
+    before = gan.count_modes(model.generate(1000), centres)
+    model.fit(data.make_ring(2048), epochs=30, batch_size=64, verbose=0)
+    after = gan.count_modes(model.generate(1000), centres)
+    assert before.covered <= 1
+    assert after.covered >= before.covered + 4
+    assert after.high_quality > before.high_quality + 0.2
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def test_count_modes_applies_the_stated_rule():
+    centres = data.ring_centres(8, 2.0)
+    rng = np.random.default_rng(0)
+    # 60% on mode 0, 39% on mode 3 (both well inside 0.15), 1% on mode 5 (below the 2% share).
+    samples = np.concatenate([centres[0] + rng.normal(scale=0.02, size=(600, 2)),
+                              centres[3] + rng.normal(scale=0.02, size=(390, 2)),
+                              centres[5] + rng.normal(scale=0.02, size=(10, 2))])
+    report = gan.count_modes(samples, centres)
+    assert report.covered == 2 and report.high_quality == pytest.approx(1.0)
+    np.testing.assert_allclose(report.shares[[0, 3, 5]], [0.6, 0.39, 0.01])
+    assert gan.count_modes(samples, centres, min_share=0.005).covered == 3
+    # Points halfway between two centres are near neither: not high quality, no mode.
+    midway = (centres[0] + centres[1]) / 2 + np.zeros((50, 2))
+    assert gan.count_modes(midway, centres).covered == 0
+    assert gan.count_modes(midway, centres).high_quality == 0.0
+    # The real data covers every mode, almost every sample high quality.
+    real = gan.count_modes(data.make_ring(2000, std=0.05), centres)
+    assert real.covered == 8 and real.high_quality > 0.98
+
+
+def test_snapshots_record_the_chosen_epochs_and_generate_is_seeded():
+    model = tiny_point_gan()
+    untrained = model.generate(20, seed=3)
+    np.testing.assert_array_equal(untrained, model.generate(20, seed=3))
+    assert not np.array_equal(untrained, model.generate(20, seed=4))
+    snapshots = gan.SampleSnapshots([0, 2, 3], count=20, seed=3)
+    model.fit(data.make_ring(64), epochs=3, batch_size=32, verbose=0, callbacks=[snapshots])
+    assert sorted(snapshots.snapshots) == [0, 2, 3]
+    np.testing.assert_array_equal(snapshots.snapshots[0], untrained)
+    np.testing.assert_array_equal(snapshots.snapshots[3], model.generate(20, seed=3))
+    assert not np.allclose(snapshots.snapshots[2], snapshots.snapshots[3])
+
+
+# --------------------------------------------------------------------------- persistence
+
+
+def test_generator_discriminator_and_gan_survive_keras_save_and_load(tmp_path):
+    model = tiny_image_gan()
+    model.fit(data.load_digits("symmetric").x_train[:32], epochs=1, batch_size=32, verbose=0)
+    noise = np.random.default_rng(0).normal(size=(4, 4)).astype("float32")
+    images = np.asarray(model.generator(noise))
+    for network, inputs in ((model.generator, noise), (model.discriminator, images)):
+        path = tmp_path / f"{network.name}.keras"
+        network.save(path)
+        loaded = keras.models.load_model(path)  # safe mode: no Lambda layers, no pickles
+        np.testing.assert_allclose(np.asarray(loaded(inputs)), np.asarray(network(inputs)), atol=1e-6)
+    model.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert isinstance(loaded, gan.GAN) and loaded.config == model.config
+    np.testing.assert_allclose(loaded.generate(4, seed=1), model.generate(4, seed=1), atol=1e-6)
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Simulates a disconnect: raise at the end of the given epoch (0-based)."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise RuntimeError("interrupted")
+
+
+def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
+    real = data.make_ring(64)
+    model = tiny_point_gan()
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    with pytest.raises(RuntimeError, match="interrupted"):
+        model.fit(real, epochs=4, batch_size=32, verbose=0, callbacks=[backup, StopAfter(1)])
+    saved = values(model.generator.trainable_variables)
+    saved_moments = values(model.g_optimizer.variables)
+
+    fresh = tiny_point_gan(seed=1)  # a new session: other weights until the backup is loaded
+    restored = {}
+
+    class Peek(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            restored["g"] = values(self.model.generator.trainable_variables)
+            restored["adam"] = values(self.model.g_optimizer.variables)
+
+    history = fresh.fit(real, epochs=4, batch_size=32, verbose=0,
+                        callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup")), Peek()])
+    assert len(history.history["g_loss"]) == 2  # epochs 3 and 4 only
+    for before, after in zip(saved, restored["g"]):
+        np.testing.assert_array_equal(before, after)
+    for before, after in zip(saved_moments, restored["adam"]):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_train_digit_gan_is_reproducible_and_returns_images_in_range():
+    images = data.load_digits("symmetric").x_train[:64]
+    cfg = gan.GANConfig(latent_dim=4, seed=5)
+    first = gan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
+    second = gan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
+    samples = first.generate(10)
+    assert samples.shape == (10, 8, 8, 1) and samples.min() >= -1 and samples.max() <= 1
+    np.testing.assert_array_equal(samples, second.generate(10))
