@@ -1,0 +1,322 @@
+"""Variational autoencoders: the sampling layer, encoder and decoder builders, the VAE model,
+its loss (the negative ELBO), a plain autoencoder for comparison, and anomaly scores.
+
+The encoder maps an image to the mean and log-variance of a diagonal Gaussian over the code
+z; `Sampling` draws z with the reparameterization trick; the decoder maps z to per-pixel
+Bernoulli means, i.e. an image in [0, 1]. The loss is computed in `keras.ops` inside
+`VAE.compute_loss`, so Keras's own `fit` trains it on any backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import ops
+
+PACKAGE = "genai_lessons"
+SCORE_METHODS = ("neg_elbo", "reconstruction")
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Architecture and loss weighting of a (variational) autoencoder."""
+
+    image_shape: tuple[int, int, int] = (8, 8, 1)  # (height, width, channels), pixels in [0, 1]
+    latent_dim: int = 2  # size of the code z; 2 lets us draw the latent space
+    hidden_units: tuple[int, ...] = (256, 128)  # encoder's dense widths; the decoder mirrors them
+    beta: float = 1.0  # weight of the KL term; 1 makes the loss the true negative ELBO
+    seed: int = 0  # seed of the sampling noise (and of nothing else)
+
+    def __post_init__(self):
+        shape = tuple(self.image_shape)
+        if len(shape) != 3 or not all(isinstance(d, int) and d >= 1 for d in shape):
+            raise ValueError(f"image_shape must be (height, width, channels) of positive ints, "
+                             f"got {self.image_shape!r}")
+        _check_positive_int("latent_dim", self.latent_dim)
+        if not self.hidden_units:
+            raise ValueError(f"hidden_units must name at least one layer, got {self.hidden_units!r}")
+        for units in self.hidden_units:
+            _check_positive_int("hidden_units", units)
+        _check_beta(self.beta)
+        _check_positive_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is trained."""
+
+    epochs: int = 100  # passes over the training images
+    batch_size: int = 64  # images per gradient step
+    learning_rate: float = 2e-3  # Adam's step size
+
+    def __post_init__(self):
+        _check_positive_int("epochs", self.epochs)
+        _check_positive_int("batch_size", self.batch_size)
+        if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+
+
+def _check_positive_int(argument: str, value, minimum: int = 1) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_beta(beta) -> None:
+    if not isinstance(beta, (int, float)) or isinstance(beta, bool) or not beta >= 0:
+        raise ValueError(f"beta must be a non-negative number, got {beta!r}")
+
+
+# --------------------------------------------------------------------------- the maths
+
+
+def kl_divergence(z_mean, z_log_var):
+    """KL(N(mean, diag(exp(log_var))) || N(0, I)) in closed form, summed over the latent axis:
+    (batch, latent_dim) twice -> (batch,), every entry >= 0."""
+    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+
+
+def reconstruction_loss(images, reconstructions):
+    """Negative Bernoulli log-likelihood (binary cross-entropy) summed over pixels:
+    (batch, height, width, channels) twice, values in [0, 1] -> (batch,)."""
+    per_pixel = keras.losses.binary_crossentropy(images[..., None], reconstructions[..., None])
+    return ops.sum(ops.reshape(per_pixel, (ops.shape(images)[0], -1)), axis=-1)
+
+
+# --------------------------------------------------------------------------- layers and builders
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Sampling(keras.layers.Layer):
+    """Draw z = mean + exp(log_var / 2) * eps with eps ~ N(0, I): the reparameterization trick.
+
+    The randomness is in eps only, so z is a differentiable function of mean and log_var.
+    The layer holds its own `SeedGenerator`, so a seeded layer gives reproducible draws.
+    """
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if seed is not None:
+            _check_positive_int("seed", seed, minimum=0)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    # Keras saves weights only; the noise stream's position is saved too, so that a reloaded
+    # model (or a resumed training run) continues with the same random draws.
+    def save_own_variables(self, store):
+        store["seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if "seed_state" in store:
+            self.seed_generator.state.assign(store["seed_state"])
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def build_encoder(config: VAEConfig = VAEConfig(), variational: bool = True) -> keras.Model:
+    """An MLP encoder: image -> (z_mean, z_log_var), or -> code when `variational` is False.
+
+    Input shape (batch, height, width, channels); each output (batch, latent_dim).
+    """
+    images = keras.Input(shape=config.image_shape, name="images")
+    x = keras.layers.Flatten()(images)
+    for i, units in enumerate(config.hidden_units):
+        x = keras.layers.Dense(units, activation="relu", name=f"hidden_{i}")(x)
+    if not variational:
+        code = keras.layers.Dense(config.latent_dim, name="code")(x)
+        return keras.Model(images, code, name="ae_encoder")
+    z_mean = keras.layers.Dense(config.latent_dim, name="z_mean")(x)
+    z_log_var = keras.layers.Dense(config.latent_dim, name="z_log_var")(x)
+    return keras.Model(images, [z_mean, z_log_var], name="encoder")
+
+
+def build_decoder(config: VAEConfig = VAEConfig(), name: str = "decoder") -> keras.Model:
+    """An MLP decoder: code (batch, latent_dim) -> image (batch, height, width, channels) in [0, 1]."""
+    code = keras.Input(shape=(config.latent_dim,), name="z")
+    x = code
+    for i, units in enumerate(reversed(config.hidden_units)):
+        x = keras.layers.Dense(units, activation="relu", name=f"hidden_{i}")(x)
+    x = keras.layers.Dense(int(np.prod(config.image_shape)), activation="sigmoid", name="pixels")(x)
+    images = keras.layers.Reshape(config.image_shape, name="image")(x)
+    return keras.Model(code, images, name=name)
+
+
+def build_autoencoder(config: VAEConfig = VAEConfig()) -> keras.Model:
+    """A plain (deterministic) autoencoder with the same layers as the VAE, for comparison.
+
+    Compile it with `loss="binary_crossentropy"` and fit it on (images, images). Its parts
+    are reachable as `model.get_layer("ae_encoder")` and `model.get_layer("ae_decoder")`.
+    """
+    encoder = build_encoder(config, variational=False)
+    decoder = build_decoder(config, name="ae_decoder")
+    images = keras.Input(shape=config.image_shape, name="images")
+    return keras.Model(images, decoder(encoder(images)), name="autoencoder")
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class VAE(keras.Model):
+    """Encoder, sampling and decoder, trained by `fit` to minimise reconstruction + beta * KL.
+
+    `vae(images)` returns a dict with "z_mean", "z_log_var", "z" and "reconstruction".
+    Besides Keras's "loss" (the objective, reconstruction + beta * KL), `fit` reports
+    "reconstruction_loss", "kl_loss" and "neg_elbo" (reconstruction + KL, whatever beta is),
+    each averaged per image.
+    """
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
+                 seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        _check_beta(beta)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.beta = float(beta)
+        self.seed = seed
+        self.sampling = Sampling(seed, name="sampling")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        self.neg_elbo_tracker = keras.metrics.Mean(name="neg_elbo")
+
+    def call(self, images, training=None):
+        z_mean, z_log_var = self.encoder(images, training=training)
+        z = self.sampling([z_mean, z_log_var])
+        return {"z_mean": z_mean, "z_log_var": z_log_var, "z": z,
+                "reconstruction": self.decoder(z, training=training)}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        # The target is the input itself; y and sample_weight are not used.
+        reconstruction = ops.mean(reconstruction_loss(x, y_pred["reconstruction"]))
+        kl = ops.mean(kl_divergence(y_pred["z_mean"], y_pred["z_log_var"]))
+        # Weighted by the batch size, like Keras's own "loss", so epoch averages are per image.
+        batch = ops.cast(ops.shape(x)[0], reconstruction.dtype)
+        self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch)
+        self.kl_tracker.update_state(kl, sample_weight=batch)
+        self.neg_elbo_tracker.update_state(reconstruction + kl, sample_weight=batch)
+        extra = sum(ops.sum(loss) for loss in self.losses)  # weight regularizers, if any were added
+        return reconstruction + self.beta * kl + extra
+
+    def get_config(self):
+        serialize = keras.saving.serialize_keras_object
+        return {**super().get_config(), "encoder": serialize(self.encoder),
+                "decoder": serialize(self.decoder), "beta": self.beta, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for part in ("encoder", "decoder"):
+            config[part] = keras.saving.deserialize_keras_object(config[part])
+        return cls(**config)
+
+
+def build_vae(config: VAEConfig = VAEConfig()) -> VAE:
+    """A VAE with `build_encoder`/`build_decoder` parts, built and ready to compile."""
+    vae = VAE(build_encoder(config), build_decoder(config), beta=config.beta, seed=config.seed,
+              name="vae")
+    vae(np.zeros((1, *config.image_shape), dtype="float32"))  # create the weights
+    return vae
+
+
+def train_vae(images, config: VAEConfig = VAEConfig(), train: TrainConfig = TrainConfig(),
+              validation=None, verbose: int = 0):
+    """Build, compile and fit a VAE on images in [0, 1] (validation: test images, optional).
+    Returns `(vae, history)`."""
+    _check_images("images", images, config.image_shape)
+    vae = build_vae(config)
+    vae.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
+    history = vae.fit(images, epochs=train.epochs, batch_size=train.batch_size, shuffle=True,
+                      validation_data=(validation,) if validation is not None else None,
+                      verbose=verbose)
+    return vae, history
+
+
+# --------------------------------------------------------------------------- using a trained model
+
+
+def _check_images(argument: str, images, image_shape=None) -> np.ndarray:
+    images = np.asarray(images, dtype="float32")
+    if images.ndim != 4 or len(images) == 0:
+        raise ValueError(f"{argument} must have shape (batch, height, width, channels), got {images.shape}")
+    if image_shape is not None and images.shape[1:] != tuple(image_shape):
+        raise ValueError(f"{argument} must have image shape {tuple(image_shape)}, got {images.shape[1:]}")
+    if images.min() < 0.0 or images.max() > 1.0:
+        raise ValueError(f"{argument} must have values in [0, 1], got [{images.min()}, {images.max()}]")
+    return images
+
+
+def _run(model: keras.Model, inputs, batch_size: int = 1024):
+    """Call `model` eagerly on NumPy inputs in chunks (no tf.data pipeline, nothing to trace);
+    NumPy out, a tuple of arrays for a model with several outputs."""
+    parts = [model(inputs[i:i + batch_size], training=False) for i in range(0, len(inputs), batch_size)]
+    if isinstance(parts[0], (list, tuple)):
+        return tuple(np.concatenate([ops.convert_to_numpy(p[k]) for p in parts])
+                     for k in range(len(parts[0])))
+    return np.concatenate([ops.convert_to_numpy(p) for p in parts])
+
+
+def encode(vae: VAE, images) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder's `(z_mean, z_log_var)` for images in [0, 1], each (batch, latent_dim)."""
+    return _run(vae.encoder, _check_images("images", images))
+
+
+def reconstruct(model: keras.Model, images) -> np.ndarray:
+    """Reconstructions (batch, height, width, channels): a `VAE` decodes the mean code, a plain
+    autoencoder is simply called."""
+    images = _check_images("images", images)
+    if isinstance(model, VAE):
+        return _run(model.decoder, encode(model, images)[0])
+    return _run(model, images)
+
+
+def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
+    """Per-image negative ELBO (reconstruction + KL, beta = 1), averaged over `samples` draws of z.
+
+    Returns:
+        float64 array of shape (batch,), in nats.
+    """
+    _check_positive_int("samples", samples)
+    images = _check_images("images", images)
+    z_mean, z_log_var = encode(vae, images)
+    reconstruction = np.zeros(len(images))
+    for _ in range(samples):
+        decoded = _run(vae.decoder, ops.convert_to_numpy(vae.sampling([z_mean, z_log_var])))
+        reconstruction += ops.convert_to_numpy(reconstruction_loss(images, decoded))
+    return reconstruction / samples + ops.convert_to_numpy(kl_divergence(z_mean, z_log_var))
+
+
+def anomaly_scores(model: keras.Model, images, method: str = "neg_elbo", samples: int = 8) -> np.ndarray:
+    """How unusual each image looks to a model trained on normal data: higher is more anomalous.
+
+    Args:
+        model: a trained `VAE`, or a plain autoencoder mapping images to reconstructions.
+        images: (batch, height, width, channels) in [0, 1].
+        method: "neg_elbo" (VAE only: the negative ELBO averaged over `samples` draws of z) or
+            "reconstruction" (squared error summed over pixels, see `reconstruct`).
+
+    Returns:
+        float64 array of shape (batch,).
+    """
+    if method not in SCORE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(SCORE_METHODS)}; got {method!r}")
+    if method == "neg_elbo":
+        if not isinstance(model, VAE):
+            raise ValueError(f"method 'neg_elbo' needs a VAE, got a {type(model).__name__}")
+        return negative_elbo(model, images, samples=samples)
+    images = _check_images("images", images)
+    error = (reconstruct(model, images).astype(np.float64) - images) ** 2
+    return error.reshape(len(images), -1).sum(axis=1)
+
+
+def sample_prior(decoder: keras.Model, n: int, seed: int = 0) -> np.ndarray:
+    """Decode `n` codes drawn from the prior N(0, I): new images, (n, height, width, channels)."""
+    _check_positive_int("n", n)
+    z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
+    return _run(decoder, z.astype("float32"))
