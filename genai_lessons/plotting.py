@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 
 
 def image_grid(images, labels: Sequence | None = None, ncols: int = 10, title: str | None = None,
@@ -110,19 +111,30 @@ def scatter_2d(points, labels=None, predict: Callable | None = None, title: str 
         fig, ax = plt.subplots(figsize=(4.5, 4.0))
     else:
         fig = ax.figure
+    count = 2  # number of classes, for a colour map shared by the points and the regions
+    if labels is not None:
+        labels = np.asarray(labels).astype(int)
+        count = max(count, int(labels.max()) + 1)
+    probs = None
     if predict is not None:
         low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
         gx, gy = np.meshgrid(np.linspace(low[0], high[0], resolution),
                              np.linspace(low[1], high[1], resolution))
         grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
         probs = np.asarray(predict(grid))
-        classes = (probs.ravel() > 0.5) if probs.ndim == 1 or probs.shape[-1] == 1 else probs.argmax(-1)
-        ax.contourf(gx, gy, classes.reshape(gx.shape).astype(float), alpha=0.25, cmap="coolwarm")
+        binary = probs.ndim == 1 or probs.shape[-1] == 1
+        regions = (probs.ravel() > 0.5).astype(int) if binary else probs.argmax(-1)
+        count = max(count, 2 if binary else probs.shape[-1])
+    # Two classes: blue and red. More: tab10's distinct colours (coolwarm's middle is white).
+    colours = ListedColormap(["#3b4cc0", "#b40426"] if count == 2 else plt.get_cmap("tab10").colors[:count])
+    if probs is not None:
+        ax.contourf(gx, gy, regions.reshape(gx.shape), levels=np.arange(count + 1) - 0.5,
+                    cmap=colours, alpha=0.25)
     if labels is None:
         ax.scatter(points[:, 0], points[:, 1], s=8, edgecolors="none")
     else:
-        ax.scatter(points[:, 0], points[:, 1], c=np.asarray(labels), s=8, cmap="coolwarm",
-                   edgecolors="none")
+        ax.scatter(points[:, 0], points[:, 1], c=labels, s=8, cmap=colours, vmin=-0.5,
+                   vmax=count - 0.5, edgecolors="none")
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
