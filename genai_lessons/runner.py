@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,7 +113,9 @@ def run_notebook(path: str | Path, *, quick: bool, cell_timeout: float = 900, in
     with tempfile.TemporaryDirectory() as results_dir, \
             _environment(**{settings.QUICK_ENV: "1" if quick else "0", RESULTS_ENV: results_dir}):
         start = time.perf_counter()
-        with client.setup_kernel():
+        # The kernel's own stderr carries only jupyter_client's log lines (e.g. its warning
+        # about TCP without encryption); cell output and errors arrive as messages.
+        with client.setup_kernel(stderr=subprocess.DEVNULL):
             for number, index in enumerate(code, start=1):
                 if progress:
                     progress(path.name, number, len(code))
