@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from genai_lessons.validation import check_int
+
 EMBEDDING_LAYER = "embedding"
 """Name of the dense layer before the output: its activations are the model's image features."""
 
@@ -34,11 +36,6 @@ class CNNConfig:
     seed: int | None = None  # fixes initial weights and dropout masks; None: Keras's global seed
 
 
-def _check_int(argument: str, value, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
-
-
 def validate_config(config: CNNConfig) -> None:
     """Raise ValueError naming the first bad field of `config`."""
     shape = config.input_shape
@@ -46,25 +43,25 @@ def validate_config(config: CNNConfig) -> None:
             or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape)):
         raise ValueError(f"input_shape must be (height, width, channels) of positive integers, "
                          f"got {shape!r}")
-    _check_int("num_classes", config.num_classes, 2)
+    check_int("num_classes", config.num_classes, 2)
     if not isinstance(config.filters, tuple) or not config.filters:
         raise ValueError(f"filters must be a non-empty tuple of integers, got {config.filters!r}")
     for value in config.filters:
-        _check_int("filters", value, 1)
-    _check_int("convs_per_block", config.convs_per_block, 1)
-    _check_int("kernel_size", config.kernel_size, 1)
+        check_int("filters", value, 1)
+    check_int("convs_per_block", config.convs_per_block, 1)
+    check_int("kernel_size", config.kernel_size, 1)
     if config.kernel_size > min(shape[:2]):
         raise ValueError(f"kernel_size must fit in the image ({shape[0]}x{shape[1]}), "
                          f"got {config.kernel_size!r}")
     if not isinstance(config.pool, bool):
         raise TypeError(f"pool must be True or False, got {config.pool!r}")
-    _check_int("dense_units", config.dense_units, 0)
+    check_int("dense_units", config.dense_units, 0)
     if not isinstance(config.dropout, (int, float)) or not 0.0 <= config.dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {config.dropout!r}")
     if not isinstance(config.translate, (int, float)) or not 0.0 <= config.translate < 0.5:
         raise ValueError(f"translate must be in [0, 0.5), got {config.translate!r}")
     if config.seed is not None:
-        _check_int("seed", config.seed, 0)
+        check_int("seed", config.seed, 0)
 
 
 def build_cnn_classifier(config: CNNConfig | None = None, *, name: str = "cnn_classifier",
@@ -165,7 +162,7 @@ def feature_maps(model, images, layer_names: Sequence[str] | None = None,
     if missing:
         raise ValueError(f"layer_names {missing} not in model {model.name!r}; "
                          f"it has {[layer.name for layer in model.layers]}")
-    _check_int("batch_size", batch_size, 1)
+    check_int("batch_size", batch_size, 1)
     images = np.asarray(images, dtype=np.float32)
     expected = tuple(model.inputs[0].shape[1:])
     if images.ndim != len(expected) + 1 or any(

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from genai_lessons.validation import check_choice, check_int
+
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist")
 VALUE_RANGES = ("unit", "symmetric")
 
@@ -83,16 +85,6 @@ def _check_fraction(test_fraction: float) -> None:
         raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
 
 
-def _check_choice(argument: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{argument} must be one of {', '.join(choices)}; got {value!r}")
-
-
-def _check_count(argument: str, value: int, minimum: int = 1) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
-
-
 def _scale(images: np.ndarray, maximum: float, value_range: str) -> np.ndarray:
     """Map raw pixel values in [0, maximum] to float32 in [0, 1] or [-1, 1]."""
     unit = np.asarray(images, dtype=np.float32) / np.float32(maximum)
@@ -121,7 +113,7 @@ def load_digits(value_range: str = "unit", test_fraction: float = 0.2, seed: int
     """
     from sklearn.datasets import load_digits as sklearn_digits
 
-    _check_choice("value_range", value_range, VALUE_RANGES)
+    check_choice("value_range", value_range, VALUE_RANGES)
     bunch = sklearn_digits()
     images = _scale(bunch.images[..., None], 16.0, value_range)  # pixel values are 0..16
     return split_arrays(images, bunch.target.astype(np.int32), test_fraction, seed, "digits")
@@ -192,8 +184,8 @@ def load_images(
     Returns:
         A `Split`; its `name` says which dataset was actually loaded.
     """
-    _check_choice("name", name, IMAGE_DATASETS)
-    _check_choice("value_range", value_range, VALUE_RANGES)
+    check_choice("name", name, IMAGE_DATASETS)
+    check_choice("value_range", value_range, VALUE_RANGES)
     _check_fraction(test_fraction)
     if name == "digits":
         return load_digits(value_range, test_fraction, seed)
@@ -222,7 +214,7 @@ def make_moons(n_samples: int = 1000, noise: float = 0.1, seed: int = 0):
     """
     from sklearn.datasets import make_moons as sklearn_moons
 
-    _check_count("n_samples", n_samples, 2)
+    check_int("n_samples", n_samples, 2)
     points, labels = sklearn_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return points.astype(np.float32), labels.astype(np.int32)
 
@@ -235,8 +227,8 @@ def make_spirals(n_samples: int = 1000, classes: int = 2, turns: float = 1.5, no
         `(points, labels)`: float32 of shape (n_samples, 2), roughly in [-1, 1]^2 plus noise,
         and int32 class indices.
     """
-    _check_count("n_samples", n_samples, classes)
-    _check_count("classes", classes, 2)
+    check_int("n_samples", n_samples, classes)
+    check_int("classes", classes, 2)
     rng = np.random.default_rng(seed)
     labels = np.arange(n_samples) % classes
     radius = rng.uniform(0.05, 1.0, n_samples)
@@ -249,7 +241,7 @@ def make_spirals(n_samples: int = 1000, classes: int = 2, turns: float = 1.5, no
 
 def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """Centres of the ring of Gaussians: `modes` points evenly spaced on a circle, (modes, 2)."""
-    _check_count("modes", modes, 1)
+    check_int("modes", modes, 1)
     angles = 2 * np.pi * np.arange(modes) / modes
     return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
 
@@ -261,7 +253,7 @@ def make_ring(n_samples: int = 2000, modes: int = 8, radius: float = 2.0, std: f
     Returns:
         float32 points of shape (n_samples, 2).
     """
-    _check_count("n_samples", n_samples, 1)
+    check_int("n_samples", n_samples, 1)
     if std <= 0:
         raise ValueError(f"std must be positive, got {std!r}")
     rng = np.random.default_rng(seed)

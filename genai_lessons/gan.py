@@ -16,6 +16,8 @@ import numpy as np
 import tensorflow as tf  # only for GradientTape in GAN.train_step
 from keras import layers, ops
 
+from genai_lessons.validation import check_int
+
 GENERATOR_LOSSES = ("non_saturating", "minimax")
 OUTPUT_RANGES = {"symmetric": "tanh", "unit": "sigmoid"}  # image value range -> activation
 
@@ -33,7 +35,7 @@ class GANConfig:
     seed: int = 0  # seeds the noise drawn during training
 
     def __post_init__(self):
-        _positive_int("latent_dim", self.latent_dim)
+        check_int("latent_dim", self.latent_dim)
         for name in ("generator_lr", "discriminator_lr"):
             if not isinstance(getattr(self, name), (int, float)) or getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
@@ -44,17 +46,12 @@ class GANConfig:
         if self.generator_loss not in GENERATOR_LOSSES:
             raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, "
                              f"got {self.generator_loss!r}")
-        _positive_int("seed", self.seed, minimum=0)
-
-
-def _positive_int(name: str, value, minimum: int = 1) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        check_int("seed", self.seed, minimum=0)
 
 
 def _positive_ints(**values) -> None:
     for name, value in values.items():
-        _positive_int(name, value)
+        check_int(name, value)
 
 
 # --------------------------------------------------------------------------- builders
@@ -87,7 +84,7 @@ def build_point_discriminator(data_dim: int = 2, units: int = 128,
 
 
 def _check_image_size(image_size: int) -> None:
-    _positive_int("image_size", image_size, minimum=4)
+    check_int("image_size", image_size, minimum=4)
     if image_size % 4:
         raise ValueError(f"image_size must be divisible by 4 (two 2x upsamplings), got {image_size!r}")
 
@@ -252,7 +249,7 @@ class GAN(keras.Model):
 
     def generate(self, count: int, seed: int = 0) -> np.ndarray:
         """`count` samples as a NumPy array; the same seed always gives the same samples."""
-        _positive_int("count", count)
+        check_int("count", count)
         noise = keras.random.normal((count, self.config.latent_dim), seed=seed)
         return keras.ops.convert_to_numpy(self.generator(noise, training=False))
 
@@ -282,7 +279,7 @@ class SampleSnapshots(keras.callbacks.Callback):
         self.epochs = sorted({int(e) for e in epochs})
         if not self.epochs or self.epochs[0] < 0:
             raise ValueError(f"epochs must be non-negative integers, got {epochs!r}")
-        _positive_int("count", count)
+        check_int("count", count)
         self.count, self.seed = count, seed
         self.snapshots: dict[int, np.ndarray] = {}
 

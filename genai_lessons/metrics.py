@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from genai_lessons import cnn, data
+from genai_lessons.validation import check_choice
 
 _CACHE_FORMAT = 1  # bump when the training code changes, so old cached weights are not reused
 
@@ -146,7 +147,7 @@ class DigitJudge:
 
     @staticmethod
     def _unit_images(images, value_range: str) -> np.ndarray:
-        data._check_choice("value_range", value_range, data.VALUE_RANGES)
+        check_choice("value_range", value_range, data.VALUE_RANGES)
         array = np.asarray(images, dtype=np.float32)
         if array.ndim == 3:
             array = array[..., None]

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from genai_lessons.validation import check_choice, check_int
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")  # "linear" (logits) for Keras models only
 FLOAT_DTYPES = ("float32", "float64")
@@ -97,16 +99,6 @@ def one_hot(labels: np.ndarray, classes: int, dtype=np.float64) -> np.ndarray:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_size(argument: str, value) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{argument} must be a positive integer, got {value!r}")
-
-
-def _check_choice(argument: str, value, choices: Sequence[str]) -> None:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{argument} must be one of {', '.join(choices)}; got {value!r}")
-
-
 def _check_hidden_sizes(hidden_sizes) -> None:
     if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
         raise ValueError(f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}")
@@ -136,10 +128,10 @@ class MLP:
                 or len(layer_sizes) < 2:
             raise ValueError(f"layer_sizes must list at least 2 sizes, got {layer_sizes!r}")
         for size in layer_sizes:
-            _check_size("layer_sizes", size)
-        _check_choice("activation", activation, ACTIVATIONS)
-        _check_choice("output_activation", output_activation, ("softmax", "sigmoid"))
-        _check_choice("dtype", dtype, FLOAT_DTYPES)
+            check_int("layer_sizes", size)
+        check_choice("activation", activation, ACTIVATIONS)
+        check_choice("output_activation", output_activation, ("softmax", "sigmoid"))
+        check_choice("dtype", dtype, FLOAT_DTYPES)
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         if output_activation == "sigmoid" and layer_sizes[-1] != 1:
@@ -294,17 +286,17 @@ def build_mlp(input_size: int, hidden_sizes: Sequence[int], output_size: int,
     """
     import keras
 
-    _check_size("input_size", input_size)
+    check_int("input_size", input_size)
     _check_hidden_sizes(hidden_sizes)
-    _check_size("output_size", output_size)
-    _check_choice("activation", activation, ACTIVATIONS)
-    _check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+    check_int("output_size", output_size)
+    check_choice("activation", activation, ACTIVATIONS)
+    check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
     if output_activation == "softmax" and output_size < 2:
         raise ValueError(f"output_size must be >= 2 with a softmax output, got {output_size!r}")
     if not isinstance(name, str) or not name or "/" in name:
         raise ValueError(f"name must be a non-empty string without '/', got {name!r}")
     if dtype is not None:
-        _check_choice("dtype", dtype, FLOAT_DTYPES)
+        check_choice("dtype", dtype, FLOAT_DTYPES)
 
     inputs = keras.Input(shape=(int(input_size),), name="inputs", dtype=dtype)
     h = inputs

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from genai_lessons.validation import check_int
+
 QUICK_ENV = "GENAI_LESSONS_QUICK"
 """Environment variable that selects quick mode when set to 1 (CI and the test suite do)."""
 
@@ -113,8 +115,7 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
             where every op the course uses has one; on a GPU runs are seeded but may differ
             in the last digits.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int("seed", seed, minimum=0)
     quiet_tensorflow()
     import keras
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from genai_lessons.data import DownloadError, Remote, fetch
+from genai_lessons.validation import check_choice, check_int
 
 CORPORA = ("python_docs", "shakespeare")
 
@@ -39,8 +40,7 @@ def load_corpus(name: str = "python_docs", cache_dir: str | Path | None = None) 
             (downloaded once, checksum-verified, cached; falls back to "python_docs" offline).
         cache_dir: where the download is cached (default: Keras's cache, ~/.keras).
     """
-    if name not in CORPORA:
-        raise ValueError(f"name must be one of {', '.join(CORPORA)}; got {name!r}")
+    check_choice("name", name, CORPORA)
     if name == "python_docs":
         return _python_docs()
     try:
@@ -111,9 +111,8 @@ def make_windows(ids: np.ndarray, context: int, stride: int | None = None):
     """
     ids = np.asarray(ids)
     stride = context if stride is None else stride
-    for argument, value in (("context", context), ("stride", stride)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{argument} must be a positive integer, got {value!r}")
+    check_int("context", context)
+    check_int("stride", stride)
     if ids.ndim != 1 or len(ids) < context + 1:
         raise ValueError(f"ids must be 1D with more than context={context} tokens, got shape {ids.shape}")
     starts = np.arange(0, len(ids) - context, stride)

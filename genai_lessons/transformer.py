@@ -15,20 +15,9 @@ import numpy as np
 from keras import ops
 
 from genai_lessons.text import make_windows
+from genai_lessons.validation import check_choice, check_int
 
 _MASKED = -1e9  # added to forbidden scores: exp() underflows to exactly 0, with no inf - inf NaN
-
-
-def _positive_int(name: str, value) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _check_choice(name: str, value, choices: tuple) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-    return value
 
 
 def _check_dropout(dropout) -> float:
@@ -38,13 +27,13 @@ def _check_dropout(dropout) -> float:
 
 
 def _check_heads(width: int, num_heads: int) -> None:
-    if _positive_int("width", width) % _positive_int("num_heads", num_heads):
+    if check_int("width", width) % check_int("num_heads", num_heads):
         raise ValueError(f"width ({width}) must be divisible by num_heads ({num_heads})")
 
 
 def causal_mask(length: int):
     """Boolean (length, length) mask, True where query i may attend to key j, i.e. j <= i."""
-    return _causal(_positive_int("length", length))
+    return _causal(check_int("length", length))
 
 
 def _causal(length):  # also takes a length known only when the graph runs
@@ -84,7 +73,7 @@ def scaled_dot_product_attention(query, key, value, mask=None):
 def sinusoidal_positions(length: int, width: int) -> np.ndarray:
     """The fixed position code of "Attention is all you need": sines and cosines of
     geometrically spaced frequencies, (length, width) float32."""
-    length, width = _positive_int("length", length), _positive_int("width", width)
+    length, width = check_int("length", length), check_int("width", width)
     if width % 2:
         raise ValueError(f"width must be even for sinusoidal positions, got {width}")
     angles = np.arange(length)[:, None] / 10000.0 ** (np.arange(0, width, 2)[None, :] / width)
@@ -106,9 +95,9 @@ class PositionalEmbedding(keras.layers.Layer):
 
     def __init__(self, vocab_size: int, context: int, width: int, positions: str = "learned", **kwargs):
         super().__init__(**kwargs)
-        self.vocab_size, self.context = _positive_int("vocab_size", vocab_size), _positive_int("context", context)
-        self.width = _positive_int("width", width)
-        self.positions = _check_choice("positions", positions, ("learned", "sinusoidal"))
+        self.vocab_size, self.context = check_int("vocab_size", vocab_size), check_int("context", context)
+        self.width = check_int("width", width)
+        self.positions = check_choice("positions", positions, ("learned", "sinusoidal"))
         self.tokens = keras.layers.Embedding(vocab_size, width, name="tokens")
         if positions == "sinusoidal":
             self.table = sinusoidal_positions(context, width)
@@ -179,7 +168,7 @@ class TransformerBlock(keras.layers.Layer):
         super().__init__(**kwargs)
         _check_heads(width, num_heads)
         self.width, self.num_heads = width, num_heads
-        self.mlp_ratio, self.dropout = _positive_int("mlp_ratio", mlp_ratio), _check_dropout(dropout)
+        self.mlp_ratio, self.dropout = check_int("mlp_ratio", mlp_ratio), _check_dropout(dropout)
         self.norm1 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm1")
         self.attention = CausalSelfAttention(width, num_heads, name="attention")
         self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2")
@@ -220,10 +209,10 @@ class GPTConfig:
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "num_layers", "mlp_ratio"):
-            _positive_int(name, getattr(self, name))
+            check_int(name, getattr(self, name))
         _check_heads(self.width, self.num_heads)
         _check_dropout(self.dropout)
-        _check_choice("positions", self.positions, ("learned", "sinusoidal"))
+        check_choice("positions", self.positions, ("learned", "sinusoidal"))
 
 
 def build_gpt(config: GPTConfig) -> keras.Model:
@@ -275,7 +264,7 @@ def generate(model: keras.Model, prompt_ids, steps: int, temperature: float = 1.
             or not 0.0 <= temperature < math.inf:
         raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
     if top_k is not None:
-        _positive_int("top_k", top_k)
+        check_int("top_k", top_k)
     rng = np.random.default_rng(seed)
     ids = [int(i) for i in prompt]
     window = np.zeros((1, context), dtype=np.int32)
@@ -313,7 +302,7 @@ def attention_maps(model: keras.Model, ids) -> np.ndarray:
 
 
 def _baseline_args(train_ids, eval_ids, vocab_size, smoothing, minimum):
-    _positive_int("vocab_size", vocab_size)
+    check_int("vocab_size", vocab_size)
     if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not smoothing > 0:
         raise ValueError(f"smoothing must be a positive number, got {smoothing!r}")
     checked = []
@@ -359,8 +348,8 @@ class RandomWindows(keras.utils.PyDataset):
 
     def __init__(self, ids, context: int, batch_size: int, batches: int, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.context, self.batch_size = _positive_int("context", context), _positive_int("batch_size", batch_size)
-        self.batches, self.seed = _positive_int("batches", batches), seed
+        self.context, self.batch_size = check_int("context", context), check_int("batch_size", batch_size)
+        self.batches, self.seed = check_int("batches", batches), seed
         self.ids = np.asarray(ids, dtype=np.int32)
         if self.ids.ndim != 1 or self.ids.size <= context:
             raise ValueError(f"ids must be 1D with more than context={context} ids, got shape {self.ids.shape}")
@@ -385,7 +374,7 @@ class ConsecutiveWindows(keras.utils.PyDataset):
 
     def __init__(self, ids, context: int, batch_size: int, **kwargs):
         super().__init__(**kwargs)
-        self.batch_size = _positive_int("batch_size", batch_size)
+        self.batch_size = check_int("batch_size", batch_size)
         self.inputs, self.targets = make_windows(ids, context)
 
     def __len__(self):

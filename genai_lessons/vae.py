@@ -15,6 +15,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from genai_lessons.validation import check_int
+
 PACKAGE = "genai_lessons"
 SCORE_METHODS = ("neg_elbo", "reconstruction")
 
@@ -34,13 +36,13 @@ class VAEConfig:
         if len(shape) != 3 or not all(isinstance(d, int) and d >= 1 for d in shape):
             raise ValueError(f"image_shape must be (height, width, channels) of positive ints, "
                              f"got {self.image_shape!r}")
-        _check_positive_int("latent_dim", self.latent_dim)
+        check_int("latent_dim", self.latent_dim)
         if not self.hidden_units:
             raise ValueError(f"hidden_units must name at least one layer, got {self.hidden_units!r}")
         for units in self.hidden_units:
-            _check_positive_int("hidden_units", units)
+            check_int("hidden_units", units)
         _check_beta(self.beta)
-        _check_positive_int("seed", self.seed, minimum=0)
+        check_int("seed", self.seed, minimum=0)
 
 
 @dataclass(frozen=True)
@@ -52,15 +54,10 @@ class TrainConfig:
     learning_rate: float = 2e-3  # Adam's step size
 
     def __post_init__(self):
-        _check_positive_int("epochs", self.epochs)
-        _check_positive_int("batch_size", self.batch_size)
+        check_int("epochs", self.epochs)
+        check_int("batch_size", self.batch_size)
         if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-
-
-def _check_positive_int(argument: str, value, minimum: int = 1) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{argument} must be an integer >= {minimum}, got {value!r}")
 
 
 def _check_beta(beta) -> None:
@@ -98,7 +95,7 @@ class Sampling(keras.layers.Layer):
     def __init__(self, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if seed is not None:
-            _check_positive_int("seed", seed, minimum=0)
+            check_int("seed", seed, minimum=0)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -282,7 +279,7 @@ def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
     Returns:
         float64 array of shape (batch,), in nats.
     """
-    _check_positive_int("samples", samples)
+    check_int("samples", samples)
     images = _check_images("images", images)
     z_mean, z_log_var = encode(vae, images)
     reconstruction = np.zeros(len(images))
@@ -317,6 +314,6 @@ def anomaly_scores(model: keras.Model, images, method: str = "neg_elbo", samples
 
 def sample_prior(decoder: keras.Model, n: int, seed: int = 0) -> np.ndarray:
     """Decode `n` codes drawn from the prior N(0, I): new images, (n, height, width, channels)."""
-    _check_positive_int("n", n)
+    check_int("n", n)
     z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
     return _run(decoder, z.astype("float32"))
