@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,13 @@ IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist")
 VALUE_RANGES = ("unit", "symmetric")
 
 _KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+CACHE_SUBDIR = "genai_lessons"  # our files inside Keras's cache folder
+
+
+def keras_home() -> Path:
+    """Keras's cache folder: `$KERAS_HOME`, else ~/.keras. The one place that knows it;
+    downloads and the digit judge's weights live in its `CACHE_SUBDIR`."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
 
 
 @dataclass(frozen=True)
@@ -130,17 +138,16 @@ def fetch(remote: Remote, cache_dir: str | Path | None = None) -> Path:
     """
     import keras
 
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else None
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)  # Keras silently uses /tmp for a missing folder
+    cache = Path(cache_dir).expanduser() if cache_dir is not None else keras_home()
+    cache.mkdir(parents=True, exist_ok=True)  # Keras silently uses /tmp for a missing folder
     try:  # Keras prints "Downloading data from ..." even when that fails: keep it out
         with contextlib.redirect_stdout(io.StringIO()):
             path = keras.utils.get_file(
                 fname=remote.fname,
                 origin=remote.url,
                 file_hash=remote.file_hash,
-                cache_dir=str(cache) if cache is not None else None,
-                cache_subdir="genai_lessons",
+                cache_dir=str(cache),
+                cache_subdir=CACHE_SUBDIR,
             )
     except Exception as error:  # Keras raises a bare Exception for network failures
         raise DownloadError(f"cannot download {remote.url}: {error}") from error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 import urllib.request
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ def reachable(url: str, timeout: float = 3.0) -> bool:
 
 def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bool) -> str:
     """"cached" when every file is in the cache with the right checksum, else whether it can be fetched."""
-    files = [cache_dir / "genai_lessons" / remote.fname for remote in remotes]
+    files = [cache_dir / data.CACHE_SUBDIR / remote.fname for remote in remotes]
     if all(path.exists() and _file_matches(path, remote.file_hash) for path, remote in zip(files, remotes)):
         return "cached"
     if online and reachable(remotes[0].url):
@@ -55,7 +54,7 @@ def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bo
 
 def run_checks(online: bool = True, cache_dir: Path | None = None) -> list[Check]:
     """Everything the course needs, each as a `Check`."""
-    cache_dir = cache_dir or Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    cache_dir = cache_dir or data.keras_home()
     checks = [Check("python", sys.version_info >= (3, 10), sys.version.split()[0],
                     "install Python 3.10 or newer")]
     try:

@@ -1,0 +1,99 @@
+"""Training helpers shared by the lessons: resumable runs and compact progress lines.
+
+Resuming must only ever continue *the same* run. Keras's `BackupAndRestore` restores whatever
+state it finds in its folder, so the folder name here is a hash of everything that determines
+the run (the lesson, the mode, the backend, the model config, the data, the training settings):
+change any of them and a fresh run starts; rerun the identical cell and it resumes.
+
+    callbacks = [training.backup("03_gans", "digits", config=config, data=x_train, epochs=60),
+                 training.progress(every=10)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from genai_lessons import settings
+from genai_lessons.validation import check_int
+
+
+def _canonical(value):
+    """A JSON-able, order-independent description of `value`; arrays by their content hash."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"dataclass": type(value).__name__, "fields": _canonical(dataclasses.asdict(value))}
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__") and not np.isscalar(value):
+        array = np.ascontiguousarray(np.asarray(value))
+        digest = hashlib.sha256(array.tobytes()).hexdigest()
+        return {"array": [list(array.shape), str(array.dtype), digest]}
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in sorted(value.items(), key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot describe a run by a value of type {type(value).__name__}: "
+                    f"pass numbers, strings, arrays, dataclasses, lists or dicts of them")
+
+
+def run_key(**determinants) -> str:
+    """A 16-hex-digit hash of everything that determines a run (plus the mode and backend)."""
+    described = _canonical({"mode": settings.mode(), "backend": keras.backend.backend(),
+                            **determinants})
+    text = json.dumps(described, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def backup_folder(lesson: str, name: str, **determinants) -> Path:
+    """The folder in the temporary directory where this exact run keeps its backup."""
+    for argument, value in (("lesson", lesson), ("name", name)):
+        if not isinstance(value, str) or not value or "/" in value or "\\" in value:
+            raise ValueError(f"{argument} must be a non-empty name without slashes, got {value!r}")
+    key = run_key(lesson=lesson, name=name, **determinants)
+    return Path(tempfile.gettempdir()) / "genai_lessons" / f"{lesson}_{name}_{key}"
+
+
+def backup(lesson: str, name: str, **determinants) -> keras.callbacks.BackupAndRestore:
+    """A `BackupAndRestore` callback for one run, resuming it only if nothing changed.
+
+    Args:
+        lesson: the notebook, e.g. "03_gans".
+        name: the run within the lesson, e.g. "digits".
+        **determinants: everything that determines the run: configs (dataclasses), training
+            data (arrays, hashed by content), epochs, batch size, learning rate, seed...
+
+    Returns:
+        The callback. Keras deletes the backup when the run completes.
+    """
+    return keras.callbacks.BackupAndRestore(str(backup_folder(lesson, name, **determinants)))
+
+
+def progress(every: int = 1, metrics=None) -> keras.callbacks.Callback:
+    """A callback that prints one compact line per `every` epochs (and the first and last).
+
+    Args:
+        every: print every this many epochs.
+        metrics: names of the logged values to show, in this order (default: all, sorted).
+    """
+    every = check_int("every", every)
+    metrics = None if metrics is None else list(metrics)
+
+    class _Progress(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            last = self.params.get("epochs")
+            if epoch != 0 and (epoch + 1) % every != 0 and epoch + 1 != last:
+                return
+            names = sorted(logs) if metrics is None else [m for m in metrics if m in logs]
+            values = "  ".join(f"{name} {float(logs[name]):.4g}" for name in names)
+            print(f"epoch {epoch + 1:4d}  {values}")
+
+    return _Progress()

@@ -1,0 +1,95 @@
+"""Tests of genai_lessons.training: run-keyed backups (resume only the same run) and progress."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from genai_lessons import training
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    units: int = 4
+    rate: float = 0.1
+
+
+def test_run_key_is_stable_and_sensitive_to_every_determinant():
+    data = np.arange(12.0).reshape(6, 2)
+    key = training.run_key(config=Config(), data=data, epochs=3)
+    assert key == training.run_key(config=Config(), data=data.copy(), epochs=3)
+    assert key == training.run_key(epochs=3, data=data, config=Config())  # order does not matter
+    changed = [training.run_key(config=Config(units=5), data=data, epochs=3),
+               training.run_key(config=Config(rate=0.2), data=data, epochs=3),
+               training.run_key(config=Config(), data=data + 1e-6, epochs=3),
+               training.run_key(config=Config(), data=data.astype(np.float32), epochs=3),
+               training.run_key(config=Config(), data=data, epochs=4)]
+    assert len({key, *changed}) == 6
+
+
+def test_run_key_depends_on_the_mode(monkeypatch):
+    monkeypatch.setenv("GENAI_LESSONS_QUICK", "1")
+    quick = training.run_key(epochs=3)
+    monkeypatch.setenv("GENAI_LESSONS_QUICK", "0")
+    assert training.run_key(epochs=3) != quick
+
+
+def test_bad_names_and_values_are_rejected():
+    with pytest.raises(ValueError, match="lesson"):
+        training.backup_folder("", "run")
+    with pytest.raises(ValueError, match="name"):
+        training.backup_folder("03_gans", "a/b")
+    with pytest.raises(TypeError, match="object"):
+        training.run_key(model=object())
+    with pytest.raises(ValueError, match="every"):
+        training.progress(every=0)
+
+
+class _StopAt(keras.callbacks.Callback):
+    """Simulates a disconnect: raises at the end of the given epoch."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def _fit(units, x, y, epochs, callbacks):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(units),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model.fit(x, y, epochs=epochs, batch_size=8, verbose=0, callbacks=callbacks)
+
+
+def test_identical_rerun_resumes_and_a_changed_setting_starts_fresh(tmp_path, monkeypatch):
+    monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
+
+    def callback(units):
+        return training.backup("test", "resume", units=units, data=x, epochs=5)
+
+    with pytest.raises(KeyboardInterrupt):
+        _fit(4, x, y, 5, [callback(4), _StopAt(1)])  # epochs 0 and 1 done, then "disconnect"
+    assert training.backup_folder("test", "resume", units=4, data=x, epochs=5).exists()
+
+    changed = _fit(8, x, y, 5, [callback(8)])  # another width: a fresh run of all 5 epochs
+    assert changed.epoch == [0, 1, 2, 3, 4]
+
+    resumed = _fit(4, x, y, 5, [callback(4)])  # the same run again: only the 3 epochs left
+    assert resumed.epoch == [2, 3, 4]
+    assert not training.backup_folder("test", "resume", units=4, data=x, epochs=5).exists()
+
+
+def test_progress_prints_every_n_epochs_and_the_last(capsys):
+    rng = np.random.default_rng(0)
+    _fit(2, rng.normal(size=(16, 2)), rng.normal(size=(16, 1)), 5,
+         [training.progress(every=2, metrics=["loss"])])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[1] for line in lines] == ["1", "2", "4", "5"]
+    assert all(line.split()[2] == "loss" for line in lines)
