@@ -16,7 +16,10 @@ def _progress(name: str, number: int, total: int) -> None:
 def _doctor(args: argparse.Namespace) -> int:
     from genai_lessons import doctor, settings
 
-    settings.quiet_tensorflow()
+    try:
+        settings.quiet_logs()
+    except Exception:  # a bad KERAS_BACKEND or a broken install: the checks below report it
+        pass
     checks = doctor.run_checks(online=not args.offline)
     print(doctor.format_checks(checks))
     return 0 if all(check.ok for check in checks) else 1
@@ -43,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
         if not run.passed:
             line += f"\n    cell {run.failed_cell}: {run.error}"
         print(("\r" if sys.stdout.isatty() else "") + line, flush=True)
-    settings.quiet_tensorflow()
+    settings.quiet_logs()
     json_path, md_path = runner.write_results(runs, args.results, mode)
     failed = [run.name for run in runs if not run.passed]
     print(f"\n{len(runs) - len(failed)} passed, {len(failed)} failed; results in {md_path} and {json_path}")

@@ -8,9 +8,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from genai_lessons import data, settings, text
+from genai_lessons import backend, data, settings, text
 
 MIN_MEMORY_GIB = 2.0  # the heaviest lesson's kernel stays under this
+MIN_VERSIONS = {"keras": (3, 13), "tensorflow": (2, 20), "jax": (0, 10), "torch": (2, 13)}
+"""The oldest releases CI tests (pyproject.toml's lower bounds; JAX and PyTorch are optional)."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Check:
 
 def _version(text_version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text_version.split(".")[:2] if part.isdigit())
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
 
 
 def _file_matches(path: Path, file_hash: str) -> bool:
@@ -55,19 +61,24 @@ def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bo
 def run_checks(online: bool = True, cache_dir: Path | None = None) -> list[Check]:
     """Everything the course needs, each as a `Check`."""
     cache_dir = cache_dir or data.keras_home()
-    checks = [Check("python", sys.version_info >= (3, 10), sys.version.split()[0],
-                    "install Python 3.10 or newer")]
+    checks = [Check("python", sys.version_info >= (3, 11), sys.version.split()[0],
+                    "install Python 3.11 or newer")]
     try:
         report = settings.environment_report()
-    except Exception as error:  # a broken TensorFlow install shows up here
-        return checks + [Check("tensorflow", False, f"cannot be imported: {error}",
+    except backend.BackendError as error:  # KERAS_BACKEND names a backend the course does not run on
+        return checks + [Check("backend", False, str(error),
+                               f"set KERAS_BACKEND to one of {', '.join(backend.BACKENDS)}")]
+    except Exception as error:  # a broken Keras or backend install shows up here
+        return checks + [Check("keras", False, f"Keras or its backend cannot be imported: {error}",
                                'reinstall with: python -m pip install -e ".[lab]"')]
+    name = report["backend"]
+    minimum = MIN_VERSIONS[name]
     checks += [
-        Check("keras", _version(report["keras"]) >= (3, 0), report["keras"], "install keras>=3"),
-        Check("tensorflow", _version(report["tensorflow"]) >= (2, 16), report["tensorflow"],
-              "install tensorflow>=2.16 (not tensorflow-cpu)"),
-        Check("backend", report["backend"] == "tensorflow", report["backend"],
-              "unset KERAS_BACKEND or set it to tensorflow"),
+        Check("keras", _version(report["keras"]) >= MIN_VERSIONS["keras"], report["keras"],
+              f"install keras>={_dotted(MIN_VERSIONS['keras'])}"),
+        Check("backend", True, f"{name} (KERAS_BACKEND; tested: {', '.join(backend.BACKENDS)})"),
+        Check(name, _version(report[name]) >= minimum, report[name],
+              f"install {name}>={_dotted(minimum)}" + (" (not tensorflow-cpu)" if name == "tensorflow" else "")),
         Check("device", True, report["device"] + ("" if "GPU" in report["device"]
                                                   else "; no GPU needed, full mode takes minutes")),
     ]

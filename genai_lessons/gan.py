@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 
 import keras
 import numpy as np
-import tensorflow as tf  # only for GradientTape in GAN.train_step
 from keras import layers, ops
 
+from genai_lessons import backend
 from genai_lessons.validation import check_int
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
@@ -200,6 +200,7 @@ class GAN(keras.Model):
         # Built now so that BackupAndRestore can load their state before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        backend.attach_optimizers(self, self.d_optimizer, self.g_optimizer)  # fit on JAX carries them
 
     def compile_from_config(self, config):
         """A loaded GAN is compiled again with its own optimizers (their state is then loaded)."""
@@ -220,24 +221,33 @@ class GAN(keras.Model):
             (loss, p_real, p_fake): the loss and D's outputs on both batches.
         """
         fake = self.generator(self.noise(ops.shape(real)[0]), training=True)
-        with tf.GradientTape() as tape:
+
+        def loss():
             p_real = self.discriminator(real, training=True)
             p_fake = self.discriminator(fake, training=True)
-            loss = discriminator_loss(p_real, p_fake, self.config.label_smoothing)
+            return discriminator_loss(p_real, p_fake, self.config.label_smoothing), (p_real, p_fake)
+
         weights = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(loss, weights), weights)
-        return loss, p_real, p_fake
+        (value, (p_real, p_fake)), grads = backend.value_and_grad(loss, weights, has_aux=True)
+        self.d_optimizer.apply(grads, weights)
+        return value, p_real, p_fake
 
     def generator_step(self, batch_size):
         """One update of the generator: gradients flow through D, but only G's weights change."""
-        with tf.GradientTape() as tape:
+        def loss():
             fake = self.generator(self.noise(batch_size), training=True)
-            loss = generator_loss(self.discriminator(fake, training=True), self.config.generator_loss)
-        weights = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(loss, weights), weights)
-        return loss
+            return generator_loss(self.discriminator(fake, training=True), self.config.generator_loss)
 
-    def train_step(self, data):
+        weights = self.generator.trainable_variables
+        value, grads = backend.value_and_grad(loss, weights)
+        self.g_optimizer.apply(grads, weights)
+        return value
+
+    def train_step(self, *args):
+        # (data,) on TensorFlow and PyTorch, (state, data) on JAX: see backend.stateless_train_step.
+        return backend.stateless_train_step(self, self._two_player_step, *args)
+
+    def _two_player_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         d_loss, p_real, p_fake = self.discriminator_step(real)
         g_loss = self.generator_step(ops.shape(real)[0])

@@ -297,6 +297,10 @@ def build_mlp(input_size: int, hidden_sizes: Sequence[int], output_size: int,
         raise ValueError(f"name must be a non-empty string without '/', got {name!r}")
     if dtype is not None:
         check_choice("dtype", dtype, FLOAT_DTYPES)
+        if dtype == "float64":
+            from genai_lessons import backend
+
+            backend.require_float64()  # JAX would silently compute in float32
 
     inputs = keras.Input(shape=(int(input_size),), name="inputs", dtype=dtype)
     h = inputs

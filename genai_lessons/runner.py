@@ -180,7 +180,7 @@ def markdown_table(runs: Sequence[NotebookRun], mode: str) -> str:
 
 def _short_report() -> dict[str, str]:
     report = settings.environment_report()
-    return {key: report[key] for key in ("python", "keras", "tensorflow", "device")}
+    return {key: report[key] for key in ("python", "keras", "backend", report["backend"], "device")}
 
 
 def write_results(runs: Sequence[NotebookRun], folder: str | Path, mode: str) -> tuple[Path, Path]:

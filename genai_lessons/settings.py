@@ -1,22 +1,20 @@
 """Course-wide settings: quick or full mode, seeding, quiet logs, plot style, environment report.
 
-Every notebook's first code cell calls :func:`setup`, which must run before TensorFlow is
-imported so that its C++ log lines can be silenced. This module therefore imports TensorFlow
-and Keras only inside functions.
+Every notebook's first code cell calls :func:`setup`, which must run before Keras is imported
+so that TensorFlow's C++ log lines can be silenced. This module therefore imports Keras only
+inside functions; everything backend-specific is in `genai_lessons.backend`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 import random
-import sys
-import warnings
 from typing import TypeVar
 
 import numpy as np
 
+from genai_lessons import backend
 from genai_lessons.validation import check_int
 
 QUICK_ENV = "GENAI_LESSONS_QUICK"
@@ -61,49 +59,12 @@ def pick(*, quick: T, full: T) -> T:
     return quick if is_quick() else full
 
 
-@contextlib.contextmanager
-def _stderr_to_devnull():
-    """Send the process's C-level standard error to /dev/null for a moment.
-
-    TensorFlow's GPU build prints "Could not find cuda drivers" and "failed call to cuInit"
-    lines on a machine without a GPU before its log level applies, whatever
-    TF_CPP_MIN_LOG_LEVEL says; Jupyter would show them in the notebook. Python exceptions
-    raised inside the block still propagate and are shown.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+def quiet_logs() -> None:
+    """Import Keras and its backend without log noise (see `backend.quiet`)."""
+    backend.quiet()
 
 
-def quiet_tensorflow() -> None:
-    """Import TensorFlow and Keras without log noise, and keep them quiet afterwards.
-
-    The first call imports TensorFlow with C-level standard error muted and initialises its
-    devices; later calls only reapply the Python-side log levels.
-    """
-    # Level 3 hides TensorFlow's C++ INFO, WARNING and ERROR lines: at level 2, a Keras fit on
-    # arrays whose last batch is partial still prints a harmless "use_unbounded_threadpool"
-    # ERROR line. Real failures still raise Python exceptions.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    if "tensorflow" not in sys.modules:
-        with _stderr_to_devnull():
-            import tensorflow as tf
-
-            tf.config.list_physical_devices()  # device discovery prints its own lines
-    import absl.logging  # ships with TensorFlow
-    import tensorflow as tf
-
-    tf.get_logger().setLevel("ERROR")
-    absl.logging.set_verbosity(absl.logging.ERROR)
+quiet_tensorflow = quiet_logs  # the earlier name, kept for code written against it
 
 
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
@@ -111,29 +72,24 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
 
     Args:
         seed: a non-negative integer.
-        deterministic: also ask TensorFlow for deterministic kernels. Only applied on CPU,
-            where every op the course uses has one; on a GPU runs are seeded but may differ
-            in the last digits.
+        deterministic: also ask the backend for deterministic kernels (`backend.enable_determinism`);
+            on a GPU runs are seeded but may differ in the last digits.
     """
     check_int("seed", seed, minimum=0)
-    quiet_tensorflow()
+    quiet_logs()
     import keras
 
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(int(seed))
-    if deterministic and keras.backend.backend() == "tensorflow" and not gpu_names():
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
+    if deterministic:
+        backend.enable_determinism()
 
 
 def gpu_names() -> list[str]:
-    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
-    quiet_tensorflow()
-    import tensorflow as tf
-
-    return [device.name for device in tf.config.list_physical_devices("GPU")]
+    """Names of the GPUs the Keras backend can use (empty on a CPU-only machine)."""
+    quiet_logs()
+    return backend.gpu_names()
 
 
 def set_plot_style() -> None:
@@ -159,17 +115,21 @@ def set_plot_style() -> None:
 
 
 def environment_report() -> dict[str, str]:
-    """Versions, backend, device and mode, as short strings."""
-    quiet_tensorflow()
+    """Versions, backend, device and mode, as short strings.
+
+    The backend's framework version is under the backend's name ("tensorflow", "jax" or
+    "torch"). Raises `backend.BackendError` on a backend the course does not support.
+    """
+    quiet_logs()
     import keras
-    import tensorflow as tf
 
     gpus = gpu_names()
+    name = backend.check_supported()
     return {
         "python": platform.python_version(),
         "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-        "backend": keras.backend.backend(),
+        "backend": name,
+        name: backend.framework_version(name),
         "device": f"GPU ({len(gpus)})" if gpus else f"CPU ({os.cpu_count()} cores)",
         "mode": mode(),
     }
@@ -183,10 +143,11 @@ def format_report(report: dict[str, str]) -> str:
 def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
     """The one call of a notebook's setup cell.
 
-    Quiets TensorFlow, seeds Python, NumPy and Keras, sets the plot style and prints a
+    Quiets the backend's logs, seeds Python, NumPy and Keras, sets the plot style and prints a
     one-line environment report (see `environment_report` for the same as data).
     """
-    quiet_tensorflow()
+    quiet_logs()
+    backend.check_supported()
     seed_everything(seed)
     set_plot_style()
     if report:

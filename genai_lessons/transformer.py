@@ -109,9 +109,11 @@ class PositionalEmbedding(keras.layers.Layer):
                                          initializer=keras.initializers.RandomNormal(stddev=0.02))
 
     def call(self, ids):
-        if ids.shape[-1] is not None and ids.shape[-1] > self.context:
-            raise ValueError(f"sequence length {ids.shape[-1]} exceeds the context {self.context}")
         length = ops.shape(ids)[-1]
+        # A known length is checked now; an unknown one (None on TensorFlow, a symbolic
+        # dimension on JAX, which cannot be compared with an int) when the model runs.
+        if isinstance(length, int) and length > self.context:
+            raise ValueError(f"sequence length {length} exceeds the context {self.context}")
         return self.tokens(ids) + ops.cast(self.table, self.compute_dtype)[:length]
 
     def get_config(self):

@@ -8,8 +8,12 @@ def by_name(checks):
 
 
 def test_offline_doctor_reports_environment_and_bundled_fallback(tmp_path):
+    import keras
+
     checks = by_name(doctor.run_checks(online=False, cache_dir=tmp_path))
-    assert checks["python"].ok and checks["keras"].ok and checks["tensorflow"].ok
+    name = keras.backend.backend()
+    assert checks["python"].ok and checks["keras"].ok and checks[name].ok and checks["backend"].ok
+    assert checks["backend"].detail.startswith(name)
     assert checks["device"].detail.startswith(("CPU", "GPU"))
     assert "bundled" in checks["dataset mnist"].detail
 
@@ -44,3 +48,29 @@ def test_doctor_command_exit_status_follows_the_verdict(capsys, monkeypatch):
     monkeypatch.setattr(doctor, "run_checks", lambda online: [doctor.Check("memory", False, "low", "close")])
     assert cli.main(["doctor", "--offline"]) == 1
     assert "problem" in capsys.readouterr().out
+
+
+def test_doctor_names_keras_backend_when_the_backend_is_unsupported(tmp_path, monkeypatch):
+    from genai_lessons import backend
+
+    monkeypatch.setattr(backend, "name", lambda: "openvino")
+    checks = by_name(doctor.run_checks(online=False, cache_dir=tmp_path))
+    assert not checks["backend"].ok and "KERAS_BACKEND='openvino'" in checks["backend"].detail
+    assert "tensorflow, jax, torch" in checks["backend"].advice
+
+
+def test_doctor_accepts_each_tested_backend_at_its_minimum_version(tmp_path, monkeypatch):
+    from genai_lessons import settings
+
+    for name in ("tensorflow", "jax", "torch"):
+        version = ".".join(map(str, doctor.MIN_VERSIONS[name])) + ".0"
+        report = {"python": "3.12.0", "keras": "3.13.0", "backend": name, name: version,
+                  "device": "CPU (2 cores)", "mode": "quick"}
+        monkeypatch.setattr(settings, "environment_report", lambda report=report: report)
+        checks = by_name(doctor.run_checks(online=False, cache_dir=tmp_path))
+        assert checks["backend"].ok and checks[name].ok and checks["keras"].ok, name
+        old = dict(report, **{name: "0.1.0", "keras": "3.0.0"})
+        monkeypatch.setattr(settings, "environment_report", lambda report=old: report)
+        checks = by_name(doctor.run_checks(online=False, cache_dir=tmp_path))
+        assert not checks[name].ok and f"{name}>=" in checks[name].advice
+        assert not checks["keras"].ok

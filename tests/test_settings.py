@@ -64,7 +64,10 @@ def test_setup_prints_one_line_report_and_sets_the_style(capsys, monkeypatch):
     settings.setup(seed=3)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
-    for key in ("python", "keras", "tensorflow", "backend", "device", "mode quick", "seed 3"):
+    import keras
+
+    backend = keras.backend.backend()
+    for key in ("python", "keras", f"backend {backend} | {backend} ", "device", "mode quick", "seed 3"):
         assert key in lines[0]
     assert mpl.rcParams["axes.spines.top"] is False
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"2", "3"}
@@ -77,6 +80,17 @@ def test_environment_report_names_device_and_versions():
     assert report["keras"] == keras.__version__
     assert report["device"].startswith(("CPU", "GPU"))
     assert report["backend"] == keras.backend.backend()
+    assert report[report["backend"]][0].isdigit()  # the backend framework's version
+
+
+def test_an_unsupported_backend_is_a_clear_error_naming_keras_backend(monkeypatch):
+    from genai_lessons import backend
+
+    monkeypatch.setattr(backend, "name", lambda: "numpy")
+    with pytest.raises(backend.BackendError, match="KERAS_BACKEND='numpy'"):
+        settings.environment_report()
+    with pytest.raises(backend.BackendError, match="KERAS_BACKEND"):
+        settings.setup(report=False)
 
 
 def test_install_source_points_at_the_course_repository():
