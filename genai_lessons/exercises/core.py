@@ -266,9 +266,26 @@ def _structure_problem(answer, expected, part_names) -> str:
     return _value_problem(answer, expected, "your result")
 
 
+def _agreement(answers, wrong_outputs, index, n_parts, rtol, atol) -> int:
+    """On how many (case, part) pairs mistake `index` gives exactly the learner's answer."""
+    total = 0
+    for answer, wrongs in zip(answers, wrong_outputs):
+        wrong = wrongs[index]
+        if wrong is _FAILED:
+            continue
+        for k in range(n_parts):
+            try:
+                total += matches(answer[k], wrong[k], rtol, atol)
+            except Exception:
+                pass
+    return total
+
+
 def _part_mistakes(answers, expecteds, wrong_outputs, mistakes, k, rtol, atol):
-    """The first mistake whose part k agrees with the learner's part k on every case where the
-    learner's part k is wrong (and is computed)."""
+    """The mistake whose part k agrees with the learner's part k on every case where the
+    learner's part k is wrong (and is computed); among several, the one that agrees with the
+    learner's answer on the most other parts too."""
+    found = []
     for index, (_, message) in enumerate(mistakes):
         agree = True
         relevant = False
@@ -286,8 +303,13 @@ def _part_mistakes(answers, expecteds, wrong_outputs, mistakes, k, rtol, atol):
                 agree = False
                 break
         if agree and relevant:
-            return message
-    return None
+            found.append((index, message))
+    if not found:
+        return None
+    if k is None or len(found) == 1:
+        return found[0][1]
+    n_parts = len(expecteds[0])
+    return max(found, key=lambda f: _agreement(answers, wrong_outputs, f[0], n_parts, rtol, atol))[1]
 
 
 _FAILED = object()
@@ -324,21 +346,18 @@ def _check_function(exercise, function, cases, reference, mistakes, rtol, atol, 
     stop = precheck_function(exercise, function, len(cases[0]), arg_names)
     if stop is not None:
         return stop
-    runs, changed, failures = [], [], []
-    for index, args in enumerate(cases):
+    runs, changed = [None] * len(cases), []
+    # From the smallest case up: the first one that fails is the smallest failing case.
+    for index in sorted(range(len(cases)), key=lambda i: _size(cases[i])):
+        args = cases[index]
         given = safe.copies(args)
         run = safe.call(function, given, time_limit)
         if isinstance(run.error, NotImplementedError):
             return _not_attempted(exercise)
-        if run.timed_out:  # do not spend the time limit again on the other cases
+        if run.timed_out or run.error is not None:
             return error_result(exercise, run, args, arg_names)
-        if run.error is not None:
-            failures.append(index)
-        runs.append(run)
+        runs[index] = run
         changed += [i for i, (a, b) in enumerate(zip(args, given)) if not safe.same(a, b)]
-    if failures:
-        smallest = min(failures, key=lambda i: _size(cases[i]))
-        return error_result(exercise, runs[smallest], cases[smallest], arg_names)
     for run in runs:
         if run.value is None:
             return _none_result(exercise, run)

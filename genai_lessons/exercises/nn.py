@@ -233,7 +233,7 @@ def _delta(x, w, b, g):
 
 LESSON.add("dense_backward", "dense layer backward pass", hints=[
     "Go backwards through the two steps of the layer: first through ReLU (out = relu(z)), then "
-    "through z = x @ weights + bias. Recompute z from the inputs first.",
+    "through the weighted sum z. Recompute z from the inputs first.",
     "Through ReLU: the gradient with respect to z is grad_out where z > 0 and 0 elsewhere. Call "
     "it delta, shape (batch, fan_out). Every gradient below is built from delta.",
     "Match the shapes: grad_weights (fan_in, fan_out) is a product of x transposed and delta; "
@@ -258,7 +258,7 @@ def check_dense_backward(dense_backward) -> Result:
         part_names=["grad_weights", "grad_bias", "grad_x"],
         mistakes=[
             (lambda x, w, b, g: (x.T @ g, g.sum(0), g @ w.T),
-             "the ReLU is missing from the chain: where z = x @ weights + bias is negative, the "
+             "the ReLU is missing from the chain: where the pre-activation z is negative, the "
              "layer's output does not depend on z, so no gradient flows there."),
             (lambda x, w, b, g: (_delta(x, w, b, g).T @ x, _delta(x, w, b, g).sum(0),
                                  _delta(x, w, b, g) @ w.T),
@@ -284,7 +284,7 @@ def check_dense_backward(dense_backward) -> Result:
              "you divided by the batch size: grad_out is already the gradient of the mean loss."),
             (lambda x, w, b, g: (x.T @ (g * (x @ w > 0)), (g * (x @ w > 0)).sum(0),
                                  (g * (x @ w > 0)) @ w.T),
-             "the ReLU mask must come from z = x @ weights + bias, bias included."),
+             "the ReLU mask must come from the pre-activation z, bias included."),
             (lambda x, w, b, g: (x.T @ (g * (g > 0)), (g * (g > 0)).sum(0), (g * (g > 0)) @ w.T),
              "the mask depends on the layer's pre-activation z (was it positive?), not on the "
              "sign of grad_out."),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from genai_lessons.exercises import safe
-from genai_lessons.exercises.core import Result, Verdict, error_result, precheck_function
+from genai_lessons.exercises.core import Result, Verdict, _none_result, error_result, precheck_function
 
 DRAWS = 3000
 MAX_DISTANCE = 0.05  # total variation between the drawn frequencies and the right distribution
@@ -89,6 +89,8 @@ def check_top_k_sample(top_k_sample) -> Result:
                               "sample from must be finite and sum to 1: renormalize the k kept "
                               "ones (and subtract the largest logit before exp).")
             return result
+        if any(value is None for value in run.value):
+            return _none_result(EXERCISE, run)
         ids, problem = _as_ids(run.value, vocabulary)
         if ids is None:
             return _wrong(problem)

@@ -35,8 +35,8 @@ LESSON.add("attend", "attention for one query", hints=[
     "that are positive and sum to 1, then the output as a weighted sum of the values.",
     "The score of a key is its dot product with the query, divided by the square root of the "
     "query's length d. The weights are the softmax of the scores.",
-    "keys @ query gives all n scores at once; after the softmax, weights @ values gives the "
-    "(d_v,) output.",
+    "One matrix-vector product of the keys with the query gives all n scores at once; after the "
+    "softmax, one product of the weights with the values gives the (d_v,) output.",
 ], solution='''
 def attend(query, keys, values):
     scores = keys @ query / np.sqrt(len(query))
@@ -153,8 +153,8 @@ def check_temperature_softmax(function) -> Result:
         (lambda z, t: (z / t) / (z / t).sum(), "logits are not probabilities: exponentiate "
          "them (softmax) so they are positive and sum to 1."),
         (lambda z, t: np.exp(z / t), "these weights do not sum to 1 yet: normalise them."),
-        (lambda z, t: _softmax(z - t), "the temperature divides the logits; subtracting it "
-         "changes nothing after a softmax."),
+        (lambda z, t: _softmax(z) ** (1.0 / t), "raising the probabilities to the power "
+         "1/temperature is the right idea, but then they no longer sum to 1: renormalise."),
         (lambda z, t: _softmax(z) / t, "the temperature goes inside the softmax, on the logits, "
          "not on the probabilities (which must still sum to 1)."),
     ]
