@@ -271,6 +271,8 @@ def _ragged_lengths(value) -> list | None:
 
 def to_array(value, *, what: str = "your answer") -> tuple[np.ndarray | None, str]:
     """Convert an answer to a float64 array; on failure return (None, a sentence why)."""
+    if value is None:
+        return None, f"{what} is None: is a `return` missing?"
     if isinstance(value, (str, bytes)):
         text = value if len(value) <= 20 else value[:17] + "..."
         return None, (f"{what} is the text {text!r} (a string), not a number: drop the quotes "
