@@ -31,8 +31,14 @@ def test_placeholders_count_as_not_attempted():
     def stub(x, w):
         raise NotImplementedError
 
-    for answer in (stub, lambda x, w: None, None):
+    def placeholder(x, w):
+        """Docstring only."""
+        pass
+
+    for answer in (stub, placeholder, None):
         assert check_function("matmul", answer, CASES, reference).verdict is Verdict.NOT_ATTEMPTED
+    forgot = check_function("matmul", lambda x, w: None, CASES, reference)
+    assert forgot.verdict is Verdict.WRONG and "forget `return`" in forgot.message
     assert check_value("value", ..., 3.0).verdict is Verdict.NOT_ATTEMPTED
 
 

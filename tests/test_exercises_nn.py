@@ -23,7 +23,7 @@ def dense_right(x, weights, bias):
     (lambda x, w, b: np.maximum(x @ w, 0), "bias is missing"),
     (lambda x, w, b: x @ w + b, "activation is missing"),
     (lambda x, w, b: np.maximum(x @ w, 0) + b, "before the activation"),
-    (lambda x, w, b: np.tanh(x @ w + b), "np.maximum"),
+    (lambda x, w, b: np.tanh(x @ w + b), "Smallest failing case"),
 ])
 def test_dense_forward_rejects_typical_mistakes(wrong, words):
     result = ex.check_dense_forward(wrong)
@@ -33,7 +33,7 @@ def test_dense_forward_rejects_typical_mistakes(wrong, words):
 def test_dense_forward_accepts_a_right_answer_and_handles_the_rest():
     assert ex.check_dense_forward(dense_right)
     assert ex.check_dense_forward(_not_attempted).verdict is Verdict.NOT_ATTEMPTED
-    assert ex.check_dense_forward(lambda x, w, b: None).verdict is Verdict.NOT_ATTEMPTED
+    assert "forget `return`" in ex.check_dense_forward(lambda x, w, b: None).message
     crashed = ex.check_dense_forward(lambda x, w, b: w @ x)  # shapes do not fit: raises
     assert crashed.verdict is Verdict.ERROR and "ValueError" in crashed.message
 
@@ -53,7 +53,7 @@ def test_sigmoid_derivative_accepts_a_right_answer():
     (lambda z: z * (1 - z), "to z itself"),
     (lambda z: 1 / (1 + np.exp(-z)), "sigmoid itself"),
     (lambda z: 1 - np.tanh(z) ** 2, "derivative of tanh"),
-    (lambda z: np.exp(-z), "s * (1 - s)"),
+    (lambda z: np.exp(-z), "Smallest failing case"),
 ])
 def test_sigmoid_derivative_rejects_typical_mistakes(wrong, words):
     result = ex.check_sigmoid_derivative(wrong)

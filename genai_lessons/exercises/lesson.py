@@ -1,0 +1,181 @@
+"""Progressive help and progress for a lesson's exercises.
+
+Each lesson module registers its exercises with a `Lesson`: a name (the function the learner
+writes), a title, a ladder of hints and a solution. The lesson then wraps every check: it
+records the attempt, and adds a nudge to a wrong answer's diagnosis that points to more help.
+Help comes in steps and only on request:
+
+    ex.hint("dense_backward")      # the next hint of the ladder, one step more each time
+    ex.solution("dense_backward")  # a full solution, only when asked for
+    ex.progress()                  # done / attempted / not attempted, for the whole lesson
+
+Nothing here ever raises: an unknown name gets a list of the known ones.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from genai_lessons.exercises.core import Result, Verdict
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str  # the function (or variable) the learner writes; the key for hint() and solution()
+    title: str  # shown at the start of each feedback line
+    hints: tuple[str, ...]  # from a gentle pointer to an almost complete recipe, never the code
+    solution: str  # one correct answer, as code
+
+
+@dataclass
+class _Record:
+    attempts: int = 0  # checks of an attempted answer (right or wrong)
+    verdict: Verdict | None = None  # of the latest check
+    hints_seen: int = 0
+    solution_seen: bool = False
+
+
+class Help:
+    """Text shown on request (a hint, a solution, a progress table): its repr is the text."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_ALL: dict[int, Lesson] = {}
+
+
+@dataclass
+class Lesson:
+    number: int
+    title: str
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    records: dict[str, _Record] = field(default_factory=dict)
+
+    def __post_init__(self):
+        _ALL[self.number] = self
+
+    def add(self, name: str, title: str, hints: tuple[str, ...] | list[str], solution: str) -> Exercise:
+        exercise = Exercise(name, title, tuple(hints), solution.strip("\n"))
+        self.exercises[name] = exercise
+        self.records[name] = _Record()
+        return exercise
+
+    def reset(self) -> None:
+        """Forget all attempts (tests use it; a learner restarting the kernel gets the same)."""
+        self.records = {name: _Record() for name in self.exercises}
+
+    def checker(self, name: str):
+        """Decorator for a check function of exercise `name`: titles, records and nudges its
+        Result, and turns any exception into a Result."""
+        def decorate(check):
+            @functools.wraps(check)
+            def wrapped(*args, **kwargs):
+                try:
+                    result = check(*args, **kwargs)
+                except Exception as error:  # a bug of ours must not stop the learner's notebook
+                    result = Result(self.exercises[name].title, Verdict.ERROR,
+                                    f"the checker could not read this answer ({type(error).__name__}).")
+                return self.record(name, result)
+            return wrapped
+        return decorate
+
+    def record(self, name: str, result: Result) -> Result:
+        exercise, record = self.exercises[name], self.records[name]
+        if result.verdict is not Verdict.NOT_ATTEMPTED:
+            record.attempts += 1
+        record.verdict = result.verdict
+        return Result(exercise.title, result.verdict, result.message, self._nudge(name, result))
+
+    def _nudge(self, name: str, result: Result) -> str:
+        record, hints = self.records[name], len(self.exercises[name].hints)
+        if result.verdict is Verdict.NOT_ATTEMPTED:
+            return ""
+        if result.verdict is Verdict.CORRECT:
+            done = sum(r.verdict is Verdict.CORRECT for r in self.records.values())
+            return (f"Lesson {self.number}: {done} of {len(self.exercises)} exercises done "
+                    "(ex.progress() lists them).")
+        if record.attempts == 1 and record.hints_seen == 0:
+            return f'Try again; for a hint run ex.hint("{name}").'
+        if record.hints_seen < hints:
+            more = f'ex.hint("{name}") gives hint {record.hints_seen + 1} of {hints}'
+        else:
+            more = "you have seen every hint"
+        return f'Attempt {record.attempts}: {more}; ex.solution("{name}") shows a solution.'
+
+    def _find(self, name) -> str | None:
+        if callable(name) and getattr(name, "__name__", None) in self.exercises:
+            return name.__name__
+        if isinstance(name, str):
+            key = name.strip().strip("'\"").strip().lower()
+            for known in self.exercises:
+                if known.lower() == key or self.exercises[known].title.lower() == key:
+                    return known
+        return None
+
+    def _unknown(self, name) -> Help:
+        name = getattr(name, "__name__", name)
+        names = ", ".join(f'"{n}"' for n in self.exercises)
+        return Help(f"Lesson {self.number} has no exercise called {name!r}; its exercises are: {names}.")
+
+    def hint(self, name) -> Help:
+        """The next hint for exercise `name` (its function's name, or the function itself)."""
+        key = self._find(name)
+        if key is None:
+            return self._unknown(name)
+        hints, record = self.exercises[key].hints, self.records[key]
+        step = min(record.hints_seen, len(hints) - 1)
+        record.hints_seen = min(record.hints_seen + 1, len(hints))
+        text = f"Hint {step + 1} of {len(hints)} for {key}: {hints[step]}"
+        if step + 1 < len(hints):
+            text += f'\n(run ex.hint("{key}") again for the next one)'
+        else:
+            text += f'\n(that was the last hint; ex.solution("{key}") shows a solution)'
+        return Help(text)
+
+    def solution(self, name) -> Help:
+        """A full solution of exercise `name`: only ever shown when asked for."""
+        key = self._find(name)
+        if key is None:
+            return self._unknown(name)
+        self.records[key].solution_seen = True
+        return Help(f"A solution of {key} (one of several ways to write it):\n\n"
+                    f"{self.exercises[key].solution}")
+
+    def progress(self) -> Help:
+        """Done / attempted / not attempted for each exercise of the lesson."""
+        lines = [f"Lesson {self.number} ({self.title}): "]
+        counts = {"done": 0, "attempted": 0, "not attempted": 0}
+        rows = []
+        for name, exercise in self.exercises.items():
+            record = self.records[name]
+            if record.verdict is Verdict.CORRECT:
+                state, icon = "done", "✅"
+            elif record.attempts:
+                state, icon = "attempted", "❌"
+            else:
+                state, icon = "not attempted", "📝"
+            counts[state] += 1
+            notes = []
+            if record.attempts:
+                notes.append(f"{record.attempts} check{'s' if record.attempts > 1 else ''}")
+            if record.hints_seen:
+                notes.append(f"{record.hints_seen} hint{'s' if record.hints_seen > 1 else ''}")
+            if record.solution_seen:
+                notes.append("solution seen")
+            detail = f" ({', '.join(notes)})" if notes else ""
+            rows.append(f"  {icon} {name:<28} {state}{detail}")
+        lines[0] += ", ".join(f"{n} {state}" for state, n in counts.items())
+        return Help("\n".join(lines + rows))
+
+
+def progress() -> Help:
+    """The progress of every lesson whose exercises have been imported."""
+    return Help("\n".join(_ALL[n].progress().text for n in sorted(_ALL)))
