@@ -146,10 +146,20 @@ def train_side_by_side(x, y, hidden: Sequence[int], learning_rates: Sequence[flo
     x, y = np.asarray(x, np.float64), np.asarray(y)
     if not isinstance(held_out, dict) or not held_out:
         raise ValueError(f"held_out must be a non-empty dict of name: (x, y), got {held_out!r}")
-    held_out = {name: (np.asarray(a, np.float64), np.asarray(b)) for name, (a, b) in held_out.items()}
+    held_out = {name: (np.asarray(a, np.float64), np.asarray(b))
+                for name, (a, b) in held_out.items()}
     classes = int(max(y.max(), *(b.max() for _, b in held_out.values()))) + 1
-    if not hidden or any(check_int("hidden", width) < 1 for width in hidden):
+    if not hidden:
         raise ValueError(f"hidden must be a non-empty list of widths, got {hidden!r}")
+    for width in hidden:
+        check_int("hidden", width)
+    if not learning_rates or not all(isinstance(r, (int, float)) and 0 < r < np.inf
+                                     for r in learning_rates):
+        raise ValueError(f"learning_rates must be positive numbers, got {learning_rates!r}")
+    if not seeds:
+        raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
+    for seed in seeds:
+        check_int("seeds", seed, 0)
     rates = np.repeat(np.asarray(learning_rates, np.float64), len(seeds))[:, None]
     stack = _Stack(layer_sizes(x.shape[1], hidden, classes), len(rates),
                    [seed for _ in learning_rates for seed in seeds])

@@ -148,13 +148,13 @@ def top_patches(images: np.ndarray, unit_map: np.ndarray, field: int, jump: int,
     best = unit_map.reshape(len(unit_map), -1)
     strongest = best.max(axis=1)
     chosen = np.argsort(-strongest, kind="stable")[:top]
-    size = images.shape[1]
     padded = np.pad(images[..., 0], ((0, 0), (field, field), (field, field)))
     patches = []
     for index in chosen:
         row, column = np.unravel_index(best[index].argmax(), unit_map.shape[1:])
-        top_left = [int(np.floor(first + p * jump - (field - 1) / 2)) + field for p in (row, column)]
+        # the patch centred on the position's field centre, shifted by the padding
+        top_left = [int(np.floor(first + p * jump - (field - 1) / 2)) + field
+                    for p in (row, column)]
         patches.append(padded[index, top_left[0]:top_left[0] + field,
                               top_left[1]:top_left[1] + field])
-    del size
     return np.stack(patches), strongest[chosen]

@@ -77,5 +77,9 @@ def test_bad_arguments():
     x, y = np.zeros((4, 2)), np.zeros(4, int)
     with pytest.raises(ValueError, match="steps"):
         depth.train_side_by_side(x, y, [2], [0.1], [0], 0, 1, {"v": (x, y)})
+    with pytest.raises(ValueError, match="learning_rates"):
+        depth.train_side_by_side(x, y, [2], [-0.1], [0], 1, 1, {"v": (x, y)})
+    with pytest.raises(ValueError, match="hidden"):
+        depth.train_side_by_side(x, y, [0], [0.1], [0], 1, 1, {"v": (x, y)})
     with pytest.raises(ValueError, match="held_out"):
         depth.train_side_by_side(x, y, [2], [0.1], [0], 1, 1, {})

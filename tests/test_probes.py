@@ -41,7 +41,8 @@ def test_sample_pixels_is_balanced_and_points_at_the_right_bins():
     orientation = rng.integers(-1, 4, (5, 8, 8)).astype(np.int8)
     picked = probes.sample_pixels(orientation, 20, seed=0)
     assert np.bincount(picked[:, 3]).tolist() == [20] * 4
-    np.testing.assert_array_equal(orientation[picked[:, 0], picked[:, 1], picked[:, 2]], picked[:, 3])
+    np.testing.assert_array_equal(orientation[picked[:, 0], picked[:, 1], picked[:, 2]],
+                                  picked[:, 3])
 
 
 def test_features_at_maps_pixels_to_the_covering_position():
@@ -57,7 +58,8 @@ def test_receptive_fields_by_hand_and_by_impulse():
     assert fields["block1_conv1"] == (3, 1, 0.0)
     assert fields["block1_pool"] == (4, 2, 0.5)
     assert fields["block2_conv1"] == (8, 2, 0.5)
-    # independent check on a linear chain: an impulse at pixel p changes output q iff p is in q's field
+    # independent check on a linear chain: an impulse at pixel p changes output q iff p is in
+    # q's field
     inputs = keras.Input((11, 11, 1))
     x = keras.layers.Conv2D(1, 3, padding="same", kernel_initializer="ones", name="a")(inputs)
     x = keras.layers.Conv2D(1, 5, padding="same", kernel_initializer="ones", name="b")(x)
