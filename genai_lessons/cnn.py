@@ -180,3 +180,36 @@ def feature_maps(model, images, layer_names: Sequence[str] | None = None,
             part.append(keras.ops.convert_to_numpy(output))
     return {name: np.concatenate(part) for name, part in zip(layer_names, parts)}
 
+
+
+def receptive_fields(model) -> dict[str, tuple[int, int, float]]:
+    """Which input pixels each convolution and pooling layer of a chain of them can see.
+
+    Walks the model's layers in order (augmentation and other size-keeping layers are
+    skipped), for square kernels and pools with 'same' or 'valid' padding.
+
+    Returns:
+        A dict from layer name to (field, jump, first): the side of the square input patch one
+        position sees, the input pixels between neighbouring positions, and the input
+        coordinate (in pixels, centre of pixel 0 = 0) of the centre of position 0's patch.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    field, jump, first = 1, 1, 0.0
+    fields = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            size, stride = layer.kernel_size[0], layer.strides[0]
+        elif isinstance(layer, keras.layers.MaxPooling2D):
+            size, stride = layer.pool_size[0], layer.strides[0]
+        else:
+            continue
+        # 'same' centres each window on its position (odd sizes); 'valid' starts it there
+        shift = 0 if layer.padding == "same" and size % 2 else (size - 1) / 2
+        first += shift * jump
+        field += (size - 1) * jump
+        jump *= stride
+        fields[layer.name] = (field, jump, first)
+    return fields
