@@ -178,9 +178,10 @@ def check_array(argument: str, value, ndim: int | None = None, *, min_length: in
     return array
 
 
-def check_ids(argument: str, value, vocab_size: int | None = None, *, ndim: int = 1,
+def check_ids(argument: str, value, vocab_size: int | None = None, *, ndim: int | None = 1,
               min_length: int = 1) -> np.ndarray:
-    """Return token ids as an int64 array; raise unless they are integers in [0, vocab_size).
+    """Return token ids as an int64 array; raise unless they are integers in [0, vocab_size),
+    in an array of `ndim` dimensions (None: any) whose last axis holds >= `min_length` ids.
 
     Float arrays are refused, even with integer values: NumPy would silently truncate 1.7 to 1
     and turn NaN into a huge negative number.
@@ -191,9 +192,9 @@ def check_ids(argument: str, value, vocab_size: int | None = None, *, ndim: int 
     if not np.issubdtype(array.dtype, np.integer):
         raise ArgumentTypeError(f"{argument} must be integer token ids, got dtype {array.dtype}: "
                                 f"{describe(value)}")
-    if array.ndim != ndim:
+    if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{argument} must have {ndim} dimension{'s' * (ndim != 1)}, got shape {array.shape}")
-    if array.shape[-1] < min_length:
+    if array.ndim and array.shape[-1] < min_length:
         raise ValueError(f"{argument} must hold at least {min_length} id{'s' * (min_length != 1)}, "
                          f"got shape {array.shape}")
     if array.size and (array.min() < 0 or (vocab_size is not None and array.max() >= vocab_size)):
@@ -271,8 +272,8 @@ def build_config(cls, config=None, overrides: dict | None = None, argument: str 
     fields = {field.name for field in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
-        raise ArgumentTypeError(f"unknown {cls.__name__} fields: {', '.join(unknown)}; "
-                                f"choose from {', '.join(sorted(fields))}")
+        raise ArgumentTypeError(f"{cls.__name__} has no field {', '.join(unknown)} (choose from "
+                                f"{', '.join(sorted(fields))}); got {describe(overrides)}")
     overrides = {key: tuple(value) if isinstance(value, list) else value
                  for key, value in overrides.items()}
     if config is None:
