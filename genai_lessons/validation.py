@@ -244,7 +244,8 @@ def check_images(argument: str, value, shape: tuple | None = None,
         raise ValueError(f"{argument} must hold at least one image, got shape {array.shape}")
     if shape is not None and any(want is not None and want != got for want, got in zip(shape, array.shape[1:])):
         wanted = ", ".join("any" if s is None else str(s) for s in shape)
-        raise ValueError(f"{argument} must have shape (batch, {wanted}), got shape {array.shape}")
+        raise ValueError(f"{argument} must have image shape ({wanted}), i.e. (batch, {wanted}); "
+                         f"got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{argument} must contain only finite values, got "
                          f"{int(np.sum(~np.isfinite(array)))} NaN or infinite pixels")
