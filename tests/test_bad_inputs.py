@@ -444,7 +444,7 @@ for name, value in (("dropout", NAN), ("dropout", 1.0), ("mlp_ratio", 0), ("num_
     kwargs = {"width": 8, "num_heads": 2, name: value}
     case("transformer", f"TransformerBlock({name}={value!r})", name,
          lambda k=kwargs: transformer.TransformerBlock(**k))
-for name, value in (("vocab_size", 0), ("vocab_size", 5.0), ("context", 0), ("width", 10), ("num_heads", 0),
+for name, value in (("vocab_size", 0), ("vocab_size", 5.0), ("context", 0), ("width", 9), ("num_heads", 0),
                     ("num_layers", 0), ("mlp_ratio", 1.5), ("dropout", NAN), ("dropout", -0.1),
                     ("positions", "rotary")):
     kwargs = {"vocab_size": 5, "width": 8, "num_heads": 2, name: value}
