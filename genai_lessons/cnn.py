@@ -8,13 +8,14 @@ lesson 2 shows the feature hierarchy and how `genai_lessons.metrics` reads its e
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from genai_lessons.validation import check_int
+from genai_lessons.validation import (
+    ArgumentTypeError, build_config, check_array, check_bool, check_int, check_name, check_number,
+    check_seed, describe)
 
 EMBEDDING_LAYER = "embedding"
 """Name of the dense layer before the output: its activations are the model's image features."""
@@ -35,33 +36,27 @@ class CNNConfig:
     translate: float = 0.0  # random shifts in training, as a fraction of the size (augmentation)
     seed: int | None = None  # fixes initial weights and dropout masks; None: Keras's global seed
 
-
-def validate_config(config: CNNConfig) -> None:
-    """Raise ValueError naming the first bad field of `config`."""
-    shape = config.input_shape
-    if (not isinstance(shape, tuple) or len(shape) != 3
-            or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in shape)):
-        raise ValueError(f"input_shape must be (height, width, channels) of positive integers, "
-                         f"got {shape!r}")
-    check_int("num_classes", config.num_classes, 2)
-    if not isinstance(config.filters, tuple) or not config.filters:
-        raise ValueError(f"filters must be a non-empty tuple of integers, got {config.filters!r}")
-    for value in config.filters:
-        check_int("filters", value, 1)
-    check_int("convs_per_block", config.convs_per_block, 1)
-    check_int("kernel_size", config.kernel_size, 1)
-    if config.kernel_size > min(shape[:2]):
-        raise ValueError(f"kernel_size must fit in the image ({shape[0]}x{shape[1]}), "
-                         f"got {config.kernel_size!r}")
-    if not isinstance(config.pool, bool):
-        raise TypeError(f"pool must be True or False, got {config.pool!r}")
-    check_int("dense_units", config.dense_units, 0)
-    if not isinstance(config.dropout, (int, float)) or not 0.0 <= config.dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {config.dropout!r}")
-    if not isinstance(config.translate, (int, float)) or not 0.0 <= config.translate < 0.5:
-        raise ValueError(f"translate must be in [0, 0.5), got {config.translate!r}")
-    if config.seed is not None:
-        check_int("seed", config.seed, 0)
+    def __post_init__(self):
+        shape = self.input_shape
+        if (not isinstance(shape, (tuple, list)) or len(shape) != 3
+                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in shape)):
+            raise ValueError(f"input_shape must be (height, width, channels) of positive integers, "
+                             f"got {describe(shape)}")
+        object.__setattr__(self, "input_shape", tuple(int(v) for v in shape))  # lists welcome
+        check_int("num_classes", self.num_classes, 2)
+        if not isinstance(self.filters, (tuple, list)) or not self.filters:
+            raise ValueError(f"filters must be a non-empty tuple of integers, got {describe(self.filters)}")
+        object.__setattr__(self, "filters", tuple(check_int("filters", value) for value in self.filters))
+        check_int("convs_per_block", self.convs_per_block, 1)
+        check_int("kernel_size", self.kernel_size, 1)
+        if self.kernel_size > min(shape[:2]):
+            raise ValueError(f"kernel_size must fit in the image ({shape[0]}x{shape[1]}), "
+                             f"got {self.kernel_size!r}")
+        check_bool("pool", self.pool)
+        check_int("dense_units", self.dense_units, 0)
+        check_number("dropout", self.dropout, 0.0, 1.0, inclusive=(True, False))
+        check_number("translate", self.translate, 0.0, 0.5, inclusive=(True, False))
+        check_seed("seed", self.seed, allow_none=True)
 
 
 def build_cnn_classifier(config: CNNConfig | None = None, *, name: str = "cnn_classifier",
@@ -84,19 +79,8 @@ def build_cnn_classifier(config: CNNConfig | None = None, *, name: str = "cnn_cl
     """
     import keras
 
-    if config is None:
-        config = CNNConfig()
-    if not isinstance(config, CNNConfig):
-        raise TypeError(f"config must be a CNNConfig, got {type(config).__name__}")
-    unknown = sorted(set(overrides) - {field.name for field in dataclasses.fields(CNNConfig)})
-    if unknown:
-        raise TypeError(f"unknown CNNConfig fields: {', '.join(unknown)}")
-    if "input_shape" in overrides:
-        overrides["input_shape"] = tuple(overrides["input_shape"])
-    if "filters" in overrides:
-        overrides["filters"] = tuple(overrides["filters"])
-    config = dataclasses.replace(config, **overrides)
-    validate_config(config)
+    config = build_config(CNNConfig, config, overrides)
+    check_name("name", name)
 
     seeds = iter(range(10_000))  # a distinct, fixed seed for each layer when config.seed is set
 
@@ -150,25 +134,26 @@ def feature_maps(model, images, layer_names: Sequence[str] | None = None,
     import keras
 
     if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be a keras.Model, got {describe(model)}")
+    if isinstance(layer_names, str):
+        raise ArgumentTypeError(f"layer_names must be a list of layer names, got {layer_names!r}")
     if layer_names is None:
         layer_names = [layer.name for layer in model.layers
                        if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D))]
     layer_names = list(layer_names)
     if not layer_names:
-        raise ValueError("layer_names is empty and the model has no convolution or pooling layer")
+        raise ValueError("layer_names is empty and the model has no convolution or pooling layer; got []")
     known = {layer.name for layer in model.layers}
     missing = [name for name in layer_names if name not in known]
     if missing:
-        raise ValueError(f"layer_names {missing} not in model {model.name!r}; "
-                         f"it has {[layer.name for layer in model.layers]}")
+        raise ValueError(f"layer_names must name layers of model {model.name!r} "
+                         f"({[layer.name for layer in model.layers]}); got {missing}")
     check_int("batch_size", batch_size, 1)
-    images = np.asarray(images, dtype=np.float32)
     expected = tuple(model.inputs[0].shape[1:])
-    if images.ndim != len(expected) + 1 or any(
-            e is not None and e != g for e, g in zip(expected, images.shape[1:])):
+    images = check_array("images", images, len(expected) + 1, dtype=np.float32)
+    if any(e is not None and e != g for e, g in zip(expected, images.shape[1:])):
         raise ValueError(f"images must have shape (batch, {', '.join(map(str, expected))}), "
-                         f"got {images.shape}")
+                         f"got shape {images.shape}")
     probe = keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names],
                         name=f"{model.name}_features")
     parts = [[] for _ in layer_names]

@@ -16,18 +16,25 @@ import contextlib
 import gzip
 import io
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from genai_lessons.validation import check_choice, check_int
+from genai_lessons.validation import (
+    check_array, check_choice, check_int, check_name, check_number, check_seed, check_type)
 
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist")
 VALUE_RANGES = ("unit", "symmetric")
 
 _KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 CACHE_SUBDIR = "genai_lessons"  # our files inside Keras's cache folder
+
+DOWNLOAD_TIMEOUT = 30.0
+"""Seconds a download may wait for data (to connect, or between two reads) before it gives up
+and the loader falls back. `keras.utils.get_file` has no timeout of its own: behind a proxy
+that accepts the connection and never answers, it would wait forever."""
 
 
 def keras_home() -> Path:
@@ -43,6 +50,15 @@ class Remote:
     fname: str  # name of the cached file
     url: str  # where to download it from
     file_hash: str  # sha256 (64 hex digits) or md5 (32), checked by keras.utils.get_file
+
+    def __post_init__(self):
+        check_name("fname", self.fname)
+        if not isinstance(self.url, str) or "://" not in self.url:
+            raise ValueError(f"url must be a URL such as https://..., got {self.url!r}")
+        digits = set("0123456789abcdef")
+        if (not isinstance(self.file_hash, str) or len(self.file_hash) not in (32, 64)
+                or not set(self.file_hash.lower()) <= digits):
+            raise ValueError(f"file_hash must be a sha256 (64 hex digits) or md5 (32), got {self.file_hash!r}")
 
 
 # Checksums: MNIST's from Keras's own loader; Fashion-MNIST's are the MD5s Zalando publishes.
@@ -88,9 +104,15 @@ class Split:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_fraction(test_fraction: float) -> None:
-    if not isinstance(test_fraction, (float, int)) or not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
+def _check_fraction(test_fraction: float) -> float:
+    return check_number("test_fraction", test_fraction, 0.0, 1.0, inclusive=False)
+
+
+def _cache_folder(cache_dir) -> Path:
+    if cache_dir is None:
+        return keras_home()
+    check_type("cache_dir", cache_dir, (str, os.PathLike), "folder path (str or Path) or None")
+    return Path(cache_dir).expanduser()
 
 
 def _scale(images: np.ndarray, maximum: float, value_range: str) -> np.ndarray:
@@ -104,6 +126,11 @@ def split_arrays(x, y, test_fraction: float = 0.2, seed: int = 0, name: str = ""
     from sklearn.model_selection import train_test_split
 
     _check_fraction(test_fraction)
+    check_seed("seed", seed)
+    x = check_array("x", x, min_length=2, dtype=None, finite=False)
+    y = check_array("y", y, ndim=1, dtype=None, finite=False)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have as many rows, got {len(x)} and y of length {len(y)}")
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_fraction, random_state=seed, stratify=y
     )
@@ -122,26 +149,53 @@ def load_digits(value_range: str = "unit", test_fraction: float = 0.2, seed: int
     from sklearn.datasets import load_digits as sklearn_digits
 
     check_choice("value_range", value_range, VALUE_RANGES)
+    _check_fraction(test_fraction)
+    check_seed("seed", seed)
     bunch = sklearn_digits()
     images = _scale(bunch.images[..., None], 16.0, value_range)  # pixel values are 0..16
     return split_arrays(images, bunch.target.astype(np.int32), test_fraction, seed, "digits")
 
 
-def fetch(remote: Remote, cache_dir: str | Path | None = None) -> Path:
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    """Give every socket opened inside the block a timeout of `seconds` per connect and read.
+
+    `keras.utils.get_file` opens its URL with urllib's default timeout, which is the socket
+    module's default: none. This is the one knob that bounds it without rewriting the
+    download; the previous default is restored afterwards.
+    """
+    saved = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(saved)
+
+
+def fetch(remote: Remote, cache_dir: str | Path | None = None, timeout: float | None = None) -> Path:
     """Download `remote` once into the cache, or reuse the cached copy if its checksum matches.
 
     A cached file that fails the checksum (truncated, corrupt) is downloaded again, never
     returned.
 
+    Args:
+        remote: what to download.
+        cache_dir: where downloads are cached (default: Keras's cache, see `keras_home`).
+        timeout: seconds to wait for data before giving up (default `DOWNLOAD_TIMEOUT`).
+
     Raises:
-        DownloadError: no network, or the downloaded file does not match its checksum.
+        DownloadError: no network, a server that does not answer within `timeout`, or a
+            downloaded file that does not match its checksum.
     """
     import keras
 
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else keras_home()
+    check_type("remote", remote, Remote)
+    timeout = check_number("timeout", DOWNLOAD_TIMEOUT if timeout is None else timeout, 0.0,
+                           inclusive=False)
+    cache = _cache_folder(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)  # Keras silently uses /tmp for a missing folder
     try:  # Keras prints "Downloading data from ..." even when that fails: keep it out
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), _socket_timeout(timeout):
             path = keras.utils.get_file(
                 fname=remote.fname,
                 origin=remote.url,
@@ -194,12 +248,15 @@ def load_images(
     check_choice("name", name, IMAGE_DATASETS)
     check_choice("value_range", value_range, VALUE_RANGES)
     _check_fraction(test_fraction)
+    check_seed("seed", seed)
+    _cache_folder(cache_dir)
     if name == "digits":
         return load_digits(value_range, test_fraction, seed)
     try:
         x_train, y_train, x_test, y_test = _load_remote_images(name, cache_dir)
     except DownloadError:
-        print(f"{name} could not be downloaded (offline?), so the bundled 8x8 digits are used instead.")
+        print(f"{name} could not be downloaded (offline, or no answer within {DOWNLOAD_TIMEOUT:g} s), "
+              f"so the bundled 8x8 digits are used instead.")
         return load_digits(value_range, test_fraction, seed)
     return Split(
         _scale(x_train[..., None], 255.0, value_range),
@@ -222,6 +279,8 @@ def make_moons(n_samples: int = 1000, noise: float = 0.1, seed: int = 0):
     from sklearn.datasets import make_moons as sklearn_moons
 
     check_int("n_samples", n_samples, 2)
+    check_number("noise", noise, 0.0)
+    check_seed("seed", seed)
     points, labels = sklearn_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return points.astype(np.float32), labels.astype(np.int32)
 
@@ -234,8 +293,11 @@ def make_spirals(n_samples: int = 1000, classes: int = 2, turns: float = 1.5, no
         `(points, labels)`: float32 of shape (n_samples, 2), roughly in [-1, 1]^2 plus noise,
         and int32 class indices.
     """
-    check_int("n_samples", n_samples, classes)
     check_int("classes", classes, 2)
+    check_int("n_samples", n_samples, classes)
+    check_number("turns", turns)
+    check_number("noise", noise, 0.0)
+    check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     labels = np.arange(n_samples) % classes
     radius = rng.uniform(0.05, 1.0, n_samples)
@@ -249,6 +311,7 @@ def make_spirals(n_samples: int = 1000, classes: int = 2, turns: float = 1.5, no
 def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """Centres of the ring of Gaussians: `modes` points evenly spaced on a circle, (modes, 2)."""
     check_int("modes", modes, 1)
+    check_number("radius", radius, 0.0, inclusive=False)
     angles = 2 * np.pi * np.arange(modes) / modes
     return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
 
@@ -261,8 +324,10 @@ def make_ring(n_samples: int = 2000, modes: int = 8, radius: float = 2.0, std: f
         float32 points of shape (n_samples, 2).
     """
     check_int("n_samples", n_samples, 1)
-    if std <= 0:
-        raise ValueError(f"std must be positive, got {std!r}")
+    check_int("modes", modes, 1)
+    check_number("radius", radius, 0.0, inclusive=False)
+    check_number("std", std, 0.0, inclusive=False)
+    check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     centres = ring_centres(modes, radius)
     chosen = rng.integers(0, modes, size=n_samples)

@@ -16,7 +16,9 @@ import numpy as np
 from keras import layers, ops
 
 from genai_lessons import backend
-from genai_lessons.validation import check_int
+from genai_lessons.validation import (
+    ArgumentTypeError, check_array, check_choice, check_images, check_int, check_number, check_seed,
+    check_type, describe)
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
 OUTPUT_RANGES = {"symmetric": "tanh", "unit": "sigmoid"}  # image value range -> activation
@@ -36,17 +38,16 @@ class GANConfig:
 
     def __post_init__(self):
         check_int("latent_dim", self.latent_dim)
-        for name in ("generator_lr", "discriminator_lr"):
-            if not isinstance(getattr(self, name), (int, float)) or getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be a positive number, got {getattr(self, name)!r}")
-        if not 0.0 <= self.beta_1 < 1.0:
-            raise ValueError(f"beta_1 must be in [0, 1), got {self.beta_1!r}")
-        if not 0.0 <= self.label_smoothing < 0.5:
-            raise ValueError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing!r}")
-        if self.generator_loss not in GENERATOR_LOSSES:
-            raise ValueError(f"generator_loss must be one of {GENERATOR_LOSSES}, "
-                             f"got {self.generator_loss!r}")
-        check_int("seed", self.seed, minimum=0)
+        check_number("generator_lr", self.generator_lr, 0.0, inclusive=False)
+        check_number("discriminator_lr", self.discriminator_lr, 0.0, inclusive=False)
+        check_number("beta_1", self.beta_1, 0.0, 1.0, inclusive=(True, False))
+        _check_smoothing(self.label_smoothing)
+        check_choice("generator_loss", self.generator_loss, GENERATOR_LOSSES)
+        check_seed("seed", self.seed)
+
+
+def _check_smoothing(label_smoothing) -> float:
+    return check_number("label_smoothing", label_smoothing, 0.0, 0.5, inclusive=(True, False))
 
 
 def _positive_ints(**values) -> None:
@@ -89,6 +90,10 @@ def _check_image_size(image_size: int) -> None:
         raise ValueError(f"image_size must be divisible by 4 (two 2x upsamplings), got {image_size!r}")
 
 
+def _check_value_range(value_range) -> str:
+    return check_choice("value_range", value_range, OUTPUT_RANGES)
+
+
 def build_image_generator(latent_dim: int = 16, image_size: int = 8, channels: int = 1,
                           filters: int = 32, value_range: str = "symmetric") -> keras.Model:
     """A DCGAN generator: noise (batch, latent_dim) -> images (batch, size, size, channels).
@@ -99,8 +104,7 @@ def build_image_generator(latent_dim: int = 16, image_size: int = 8, channels: i
     """
     _positive_ints(latent_dim=latent_dim, channels=channels, filters=filters)
     _check_image_size(image_size)
-    if value_range not in OUTPUT_RANGES:
-        raise ValueError(f"value_range must be one of {tuple(OUTPUT_RANGES)}, got {value_range!r}")
+    _check_value_range(value_range)
     start = image_size // 4
     z = keras.Input((latent_dim,), name="noise")
     x = layers.Dense(start * start * 2 * filters, use_bias=False, name="project")(z)
@@ -122,8 +126,7 @@ def build_image_discriminator(image_size: int = 8, channels: int = 1, filters: i
     """A DCGAN discriminator: images (batch, size, size, channels) -> P(real) (batch, 1)."""
     _positive_ints(channels=channels, filters=filters)
     _check_image_size(image_size)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    check_number("dropout", dropout, 0.0, 1.0, inclusive=(True, False))
     images = keras.Input((image_size, image_size, channels), name="images")
     x = images
     for i, width in enumerate((filters // 2 or 1, filters)):
@@ -141,6 +144,7 @@ def build_image_discriminator(image_size: int = 8, channels: int = 1, filters: i
 def discriminator_loss(p_real, p_fake, label_smoothing: float = 0.0):
     """Mean binary cross-entropy with targets 1 (or 1 - smoothing) on real, 0 on fake:
     -[log D(x) + log(1 - D(G(z)))], averaged over each batch."""
+    label_smoothing = _check_smoothing(label_smoothing)
     real = ops.binary_crossentropy(ops.full_like(p_real, 1.0 - label_smoothing), p_real)
     fake = ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake)
     return ops.mean(real) + ops.mean(fake)
@@ -156,7 +160,7 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
         return -ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
     if kind == "non_saturating":
         return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))
-    raise ValueError(f"kind must be one of {GENERATOR_LOSSES}, got {kind!r}")
+    check_choice("kind", kind, GENERATOR_LOSSES)
 
 
 # --------------------------------------------------------------------------- the model
@@ -173,14 +177,17 @@ class GAN(keras.Model):
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model,
                  config: GANConfig | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.config = config if config is not None else GANConfig()
-        if generator.input_shape[-1] != self.config.latent_dim:
-            raise ValueError(f"generator takes noise of length {generator.input_shape[-1]}, "
-                             f"but config.latent_dim is {self.config.latent_dim}")
+        check_type("generator", generator, keras.Model, "keras.Model")
+        check_type("discriminator", discriminator, keras.Model, "keras.Model")
+        config = GANConfig() if config is None else check_type("config", config, GANConfig)
+        if generator.input_shape[-1] != config.latent_dim:
+            raise ValueError(f"config.latent_dim must match the generator's noise length "
+                             f"({generator.input_shape[-1]}), got {config.latent_dim}")
         if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
-            raise ValueError(f"generator output shape {generator.output_shape[1:]} does not match "
-                             f"discriminator input shape {discriminator.input_shape[1:]}")
+            raise ValueError(f"discriminator must take the generator's output shape "
+                             f"{generator.output_shape[1:]}, got input shape {discriminator.input_shape[1:]}")
+        super().__init__(**kwargs)
+        self.config = config
         self.generator, self.discriminator = generator, discriminator
         self.seed_generator = keras.random.SeedGenerator(self.config.seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -260,6 +267,7 @@ class GAN(keras.Model):
     def generate(self, count: int, seed: int = 0) -> np.ndarray:
         """`count` samples as a NumPy array; the same seed always gives the same samples."""
         check_int("count", count)
+        check_seed("seed", seed)
         noise = keras.random.normal((count, self.config.latent_dim), seed=seed)
         return keras.ops.convert_to_numpy(self.generator(noise, training=False))
 
@@ -286,10 +294,11 @@ class SampleSnapshots(keras.callbacks.Callback):
 
     def __init__(self, epochs, count: int = 500, seed: int = 0):
         super().__init__()
-        self.epochs = sorted({int(e) for e in epochs})
-        if not self.epochs or self.epochs[0] < 0:
-            raise ValueError(f"epochs must be non-negative integers, got {epochs!r}")
+        if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__") or not list(epochs):
+            raise ValueError(f"epochs must be a non-empty list of epoch numbers, got {describe(epochs)}")
+        self.epochs = sorted({check_int("epochs", e, 0) for e in epochs})
         check_int("count", count)
+        check_seed("seed", seed)
         self.count, self.seed = count, seed
         self.snapshots: dict[int, np.ndarray] = {}
 
@@ -327,15 +336,13 @@ def count_modes(samples, centres, max_distance: float = 0.15, min_share: float =
         samples: (n, d) generated points.
         centres: (modes, d) centres of the mixture, e.g. `data.ring_centres()`.
     """
-    samples, centres = np.asarray(samples, np.float64), np.asarray(centres, np.float64)
-    if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
+    samples = check_array("samples", samples, 2)
+    centres = check_array("centres", centres, 2)
+    if samples.shape[1] != centres.shape[1]:
         raise ValueError(f"samples (n, d) and centres (modes, d) must agree, "
-                         f"got {samples.shape} and {centres.shape}")
-    if len(samples) == 0:
-        raise ValueError("samples must not be empty")
-    if max_distance <= 0 or not 0 < min_share <= 1:
-        raise ValueError(f"need max_distance > 0 and 0 < min_share <= 1, "
-                         f"got {max_distance!r} and {min_share!r}")
+                         f"got samples of shape {samples.shape} and centres of shape {centres.shape}")
+    check_number("max_distance", max_distance, 0.0, inclusive=False)
+    check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
     distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
     nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= max_distance
     shares = np.bincount(nearest[close], minlength=len(centres)) / len(samples)
@@ -373,18 +380,19 @@ def train_digit_gan(config: GANConfig = DIGITS_CONFIG, epochs: int = DIGITS_EPOC
     Returns:
         The trained GAN; `model.generate(n)` gives n images in [-1, 1].
     """
-    _positive_ints(epochs=epochs, batch_size=batch_size)
+    check_type("config", config, GANConfig)
+    _positive_ints(epochs=epochs, batch_size=batch_size, filters=filters)
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
+        raise ArgumentTypeError(f"callbacks must be a list of Keras callbacks, got {describe(callbacks)}")
     if images is None:
         from genai_lessons import data
 
         images = data.load_digits("symmetric").x_train
-    images = np.asarray(images, np.float32)
-    if images.ndim != 4 or images.shape[1] != images.shape[2] or len(images) < batch_size:
+    # [-1, 1]: the generator ends in tanh.
+    images = check_images("images", images, value_range="symmetric")
+    if images.shape[1] != images.shape[2] or len(images) < batch_size:
         raise ValueError(f"images must have shape (batch, size, size, channels) with at least "
-                         f"batch_size={batch_size} images, got {images.shape}")
-    if images.min() < -1.0 or images.max() > 1.0:
-        raise ValueError(f"images must be in [-1, 1] (the generator ends in tanh), got values in "
-                         f"[{images.min():.3g}, {images.max():.3g}]")
+                         f"batch_size={batch_size} images, got shape {images.shape}")
     # Whole batches only: real and fake batches then always have the same size.
     images = images[: len(images) // batch_size * batch_size]
     size, channels = images.shape[1], images.shape[3]

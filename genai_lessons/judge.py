@@ -26,7 +26,8 @@ import numpy as np
 
 from genai_lessons import cnn, data
 from genai_lessons.metrics import frechet_distance
-from genai_lessons.validation import check_choice
+from genai_lessons.validation import (
+    build_config, check_bool, check_choice, check_images, check_int, check_number, check_seed, check_type)
 
 _CACHE_FORMAT = 1  # bump when the training code changes, so old cached weights are not reused
 
@@ -45,6 +46,18 @@ class JudgeRecipe:
     seed: int = 0  # initial weights, dropout masks and the order of the examples
     split_seed: int = 0  # `data.load_digits(seed=...)`: which digits are held out for testing
 
+    def __post_init__(self):
+        # Through CNNConfig, so that the judge's network accepts exactly what lesson 2's does.
+        config = build_config(cnn.CNNConfig, None, {"filters": self.filters, "dense_units": self.dense_units,
+                                                    "dropout": self.dropout, "seed": self.seed})
+        object.__setattr__(self, "filters", config.filters)
+        check_int("dense_units", self.dense_units)  # the judge's features need an embedding layer
+        check_int("epochs", self.epochs)
+        check_int("batch_size", self.batch_size)
+        check_number("learning_rate", self.learning_rate, 0.0, inclusive=False)
+        check_seed("seed", self.seed)
+        check_seed("split_seed", self.split_seed)
+
     def key(self) -> str:
         """A short hash of the recipe, the Keras version and the cache format."""
         import keras
@@ -58,11 +71,14 @@ class DigitJudge:
     """A trained 8x8 digit classifier that scores images: probabilities, features, distances."""
 
     def __init__(self, model, recipe: JudgeRecipe, test_accuracy: float):
-        self.model = model
-        self.recipe = recipe
-        self.test_accuracy = float(test_accuracy)  # on the digits test split of `recipe.split_seed`
         import keras
 
+        check_type("model", model, keras.Model, "keras.Model from build_cnn_classifier")
+        check_type("recipe", recipe, JudgeRecipe)
+        self.model = model
+        self.recipe = recipe
+        # On the digits test split of `recipe.split_seed`.
+        self.test_accuracy = check_number("test_accuracy", test_accuracy, 0.0, 1.0)
         self._probe = keras.Model(model.inputs[0], [model.get_layer(cnn.EMBEDDING_LAYER).output,
                                                  model.outputs[0]], name="judge_probe")
 
@@ -72,13 +88,9 @@ class DigitJudge:
     @staticmethod
     def _unit_images(images, value_range: str) -> np.ndarray:
         check_choice("value_range", value_range, data.VALUE_RANGES)
-        array = np.asarray(images, dtype=np.float32)
-        if array.ndim == 3:
-            array = array[..., None]
-        if array.ndim != 4 or array.shape[1:] != (8, 8, 1) or len(array) == 0:
-            raise ValueError(f"images must have shape (n, 8, 8, 1), got {np.shape(images)}")
-        if not np.all(np.isfinite(array)):
-            raise ValueError("images contain NaN or infinite values")
+        if np.ndim(images) == 3:  # (n, 8, 8) is welcome too
+            images = np.asarray(images)[..., None]
+        array = check_images("images", images, (8, 8, 1), value_range)
         return array if value_range == "unit" else (array + 1.0) / 2.0
 
     def _run(self, images, value_range: str) -> tuple[np.ndarray, np.ndarray]:
@@ -105,8 +117,15 @@ class DigitJudge:
     def frechet_distance(self, images_a, images_b, value_range: str = "unit") -> float:
         """Fréchet distance between the judge's embeddings of two image sets (both in
         `value_range`); each set needs at least 2 images, a few hundred for a stable value."""
-        return frechet_distance(self.embed(images_a, value_range),
-                                self.embed(images_b, value_range))
+        embeddings = []
+        for argument, images in (("images_a", images_a), ("images_b", images_b)):
+            if np.ndim(images) == 3:
+                images = np.asarray(images)[..., None]
+            images = check_images(argument, images, (8, 8, 1), value_range)
+            if len(images) < 2:
+                raise ValueError(f"{argument} must hold at least 2 images, got shape {images.shape}")
+            embeddings.append(self.embed(images, value_range))
+        return frechet_distance(*embeddings)
 
 
 _MEMORY: dict[JudgeRecipe, DigitJudge] = {}
@@ -155,9 +174,10 @@ def load_judge(recipe: JudgeRecipe | None = None, *, disk_cache: bool = True,
     Returns:
         A `DigitJudge` with test accuracy >= 0.97 at the default recipe.
     """
-    recipe = JudgeRecipe() if recipe is None else recipe
-    if not isinstance(recipe, JudgeRecipe):
-        raise TypeError(f"recipe must be a JudgeRecipe, got {type(recipe).__name__}")
+    recipe = build_config(JudgeRecipe, recipe, None, argument="recipe")
+    check_bool("disk_cache", disk_cache)
+    if cache_dir is not None:
+        data._cache_folder(cache_dir)
     if recipe in _MEMORY:
         return _MEMORY[recipe]
     split = data.load_digits(seed=recipe.split_seed)
@@ -173,9 +193,8 @@ def load_judge(recipe: JudgeRecipe | None = None, *, disk_cache: bool = True,
         model = train_judge_model(recipe, split)
         if disk_cache:
             _save_weights(model, path)
-    judge = DigitJudge(model, recipe, test_accuracy=0.0)
-    predicted = judge.predict_proba(split.x_test).argmax(axis=1)
-    judge.test_accuracy = float(np.mean(predicted == split.y_test))
+    predicted = model.predict(split.x_test, batch_size=1024, verbose=0).argmax(axis=1)
+    judge = DigitJudge(model, recipe, test_accuracy=float(np.mean(predicted == split.y_test)))
     _MEMORY[recipe] = judge
     return judge
 

@@ -10,16 +10,15 @@ classifier that produces those features and probabilities is `genai_lessons.judg
 
 from __future__ import annotations
 
-
 import numpy as np
+
+from genai_lessons.validation import check_array, check_number
 
 
 def _features(argument: str, features) -> np.ndarray:
-    array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2 or array.shape[0] < 2 or array.shape[1] < 1:
-        raise ValueError(f"{argument} must have shape (n, d) with n >= 2, got {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{argument} contains NaN or infinite values")
+    array = check_array(argument, features, 2, min_length=2)
+    if array.shape[1] < 1:
+        raise ValueError(f"{argument} must have shape (n, d) with d >= 1, got shape {array.shape}")
     return array
 
 
@@ -47,7 +46,7 @@ def frechet_distance(features_a, features_b) -> float:
     b = _features("features_b", features_b)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"features_a and features_b must have the same width, "
-                         f"got {a.shape[1]} and {b.shape[1]}")
+                         f"got {a.shape[1]} and features_b of width {b.shape[1]}")
     mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False, ddof=1), np.cov(b, rowvar=False, ddof=1)
     cov_a, cov_b = np.atleast_2d(cov_a), np.atleast_2d(cov_b)
@@ -59,9 +58,12 @@ def frechet_distance(features_a, features_b) -> float:
 
 
 def _probabilities(probabilities) -> np.ndarray:
-    array = np.asarray(probabilities, dtype=np.float64)
-    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 2:
-        raise ValueError(f"probabilities must have shape (n, classes), got {array.shape}")
+    array = check_array("probabilities", probabilities, 2)
+    if array.shape[1] < 2:
+        raise ValueError(f"probabilities must have shape (n, classes >= 2), got shape {array.shape}")
+    if array.min() < 0.0 or array.max() > 1.0:
+        raise ValueError(f"probabilities must lie in [0, 1], got values from {array.min():.4g} "
+                         f"to {array.max():.4g}")
     return array
 
 
@@ -82,6 +84,5 @@ def class_histogram(probabilities) -> np.ndarray:
 def class_coverage(probabilities, min_share: float = 0.02) -> int:
     """How many classes receive at least `min_share` of the samples: 10 for a generator that
     draws every digit, fewer when it has collapsed onto some of them."""
-    if not isinstance(min_share, (int, float)) or not 0.0 < min_share <= 1.0:
-        raise ValueError(f"min_share must be in (0, 1], got {min_share!r}")
+    check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
     return int(np.sum(class_histogram(probabilities) >= min_share))

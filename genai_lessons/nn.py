@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from genai_lessons.validation import check_choice, check_int
+from genai_lessons.validation import (
+    ArgumentTypeError, check_array, check_choice, check_int, check_labels, check_number, check_seed, describe)
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")  # "linear" (logits) for Keras models only
@@ -28,18 +29,22 @@ FLOAT_DTYPES = ("float32", "float64")
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-z), computed without overflow for large |z|."""
+    z = _numbers("z", z)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax; subtracting the row maximum changes nothing but avoids overflow."""
+    z = _numbers("z", z)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def activation(name: str, z: np.ndarray) -> np.ndarray:
     """Apply a hidden-layer activation by name."""
+    check_choice("name", name, ACTIVATIONS)
+    z = _numbers("z", z)
     if name == "relu":
         return np.maximum(z, 0.0)
     if name == "tanh":
@@ -53,6 +58,8 @@ def activation(name: str, z: np.ndarray) -> np.ndarray:
 
 def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
     """d activation(z) / dz, elementwise (ReLU's derivative at exactly 0 is taken as 0)."""
+    check_choice("name", name, ACTIVATIONS)
+    z = _numbers("z", z)
     if name == "relu":
         return (z > 0).astype(z.dtype)
     if name == "tanh":
@@ -76,7 +83,10 @@ def cross_entropy(output: np.ndarray, labels: np.ndarray, output_activation: str
         labels: (batch,) class indices.
         output_activation: "softmax" (categorical) or "sigmoid" (binary).
     """
-    labels = np.asarray(labels).astype(int).ravel()
+    check_choice("output_activation", output_activation, ("softmax", "sigmoid"))
+    output = _probabilities("output", output)
+    classes = 2 if output_activation == "sigmoid" else output.shape[1]
+    labels = check_labels("labels", labels, classes, batch=len(output))
     tiny = np.finfo(output.dtype).tiny  # keeps log finite if a probability underflows to 0
     if output_activation == "softmax":
         picked = output[np.arange(len(labels)), labels]
@@ -90,13 +100,30 @@ def cross_entropy(output: np.ndarray, labels: np.ndarray, output_activation: str
 
 def one_hot(labels: np.ndarray, classes: int, dtype=np.float64) -> np.ndarray:
     """(batch,) int labels to (batch, classes) rows of zeros with a single one."""
-    labels = np.asarray(labels).astype(int).ravel()
+    classes = check_int("classes", classes)
+    labels = check_labels("labels", labels, classes)
     encoded = np.zeros((len(labels), classes), dtype=dtype)
     encoded[np.arange(len(labels)), labels] = 1.0
     return encoded
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def _numbers(argument: str, z) -> np.ndarray:
+    """An array of numbers, keeping a float dtype (float32 stays float32)."""
+    array = check_array(argument, z, min_length=0, dtype=None, finite=False)
+    return array if np.issubdtype(array.dtype, np.floating) else array.astype(np.float64)
+
+
+def _probabilities(argument: str, output) -> np.ndarray:
+    array = check_array(argument, output, ndim=2, dtype=None)
+    if not np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float64)
+    if array.min() < 0.0 or array.max() > 1.0:
+        raise ValueError(f"{argument} must hold probabilities in [0, 1], "
+                         f"got values from {array.min():.4g} to {array.max():.4g}")
+    return array
 
 
 def _check_hidden_sizes(hidden_sizes) -> None:
@@ -132,8 +159,7 @@ class MLP:
         check_choice("activation", activation, ACTIVATIONS)
         check_choice("output_activation", output_activation, ("softmax", "sigmoid"))
         check_choice("dtype", dtype, FLOAT_DTYPES)
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        check_seed("seed", seed)
         if output_activation == "sigmoid" and layer_sizes[-1] != 1:
             raise ValueError(f"a sigmoid output needs 1 output unit, got layer_sizes={layer_sizes!r}")
         if output_activation == "softmax" and layer_sizes[-1] < 2:
@@ -159,7 +185,7 @@ class MLP:
             `(output, cache)`: probabilities (batch, outputs) and what `backward` needs: every
             layer's input ("inputs") and pre-activation ("pre_activations").
         """
-        h = np.asarray(x, dtype=self.weights[0].dtype)
+        h = self._inputs(x)
         inputs, pre_activations = [], []
         for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
             inputs.append(h)
@@ -168,6 +194,16 @@ class MLP:
             h = activation(self.activation, z) if layer < len(self.weights) - 1 else z
         output = softmax(h) if self.output_activation == "softmax" else sigmoid(h)
         return output, {"inputs": inputs, "pre_activations": pre_activations, "output": output}
+
+    def _inputs(self, x) -> np.ndarray:
+        x = check_array("x", x, ndim=2, dtype=self.weights[0].dtype)
+        if x.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"x must have shape (batch, {self.layer_sizes[0]}), got shape {x.shape}")
+        return x
+
+    def _labels(self, labels, batch: int) -> np.ndarray:
+        classes = 2 if self.output_activation == "sigmoid" else self.layer_sizes[-1]
+        return check_labels("labels", labels, classes, batch)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)[0]
@@ -178,7 +214,8 @@ class MLP:
         return (p[:, 0] > 0.5).astype(int) if self.output_activation == "sigmoid" else p.argmax(-1)
 
     def loss(self, x: np.ndarray, labels: np.ndarray) -> float:
-        return cross_entropy(self.predict_proba(x), labels, self.output_activation)
+        output = self.predict_proba(x)
+        return cross_entropy(output, self._labels(labels, len(output)), self.output_activation)
 
     def backward(self, cache: dict, labels: np.ndarray) -> list[np.ndarray]:
         """Backpropagation: gradients of the mean cross-entropy for every weight and bias.
@@ -186,7 +223,10 @@ class MLP:
         Returns:
             [dW1, db1, dW2, db2, ...], the same order and shapes as `params`.
         """
+        if not isinstance(cache, dict) or "output" not in cache:
+            raise ArgumentTypeError(f"cache must be the dict returned by forward, got {describe(cache)}")
         output = cache["output"]
+        labels = self._labels(labels, len(output))
         # Softmax + categorical cross-entropy and sigmoid + binary cross-entropy share the
         # same gradient with respect to the output layer's pre-activation: (p - y) / batch.
         target = one_hot(labels, output.shape[1], output.dtype) if self.output_activation == "softmax" \
@@ -202,13 +242,22 @@ class MLP:
 
     def update(self, grads: Sequence[np.ndarray], learning_rate: float) -> None:
         """One step of gradient descent: every parameter moves against its gradient, in place."""
+        learning_rate = check_number("learning_rate", learning_rate, 0.0, inclusive=False)
+        if isinstance(grads, (str, bytes)) or not isinstance(grads, Sequence) or len(grads) != len(self.params):
+            count = len(grads) if isinstance(grads, Sequence) else describe(grads)
+            raise ValueError(f"grads must hold one array per parameter ({len(self.params)}), got {count}")
+        for param, grad in zip(self.params, grads):
+            grad = check_array("grads", grad, ndim=param.ndim, min_length=0)
+            if grad.shape != param.shape:
+                raise ValueError(f"grads must match the parameters' shapes, got {grad.shape} for {param.shape}")
         for param, grad in zip(self.params, grads):
             param -= learning_rate * grad
 
     def train_step(self, x: np.ndarray, labels: np.ndarray, learning_rate: float) -> float:
         """Forward, backward, update on one batch; returns the loss before the update."""
+        learning_rate = check_number("learning_rate", learning_rate, 0.0, inclusive=False)
         output, cache = self.forward(x)
-        loss = cross_entropy(output, labels, self.output_activation)
+        loss = cross_entropy(output, self._labels(labels, len(output)), self.output_activation)
         self.update(self.backward(cache, labels), learning_rate)
         return loss
 
@@ -222,6 +271,7 @@ def numerical_gradient(loss_fn: Callable[[], float], param: np.ndarray,
 
     `loss_fn` takes no arguments and must read `param`, which is nudged in place and restored.
     """
+    _check_gradient_args(loss_fn, [param], epsilon, "param")
     grad = np.zeros_like(param, dtype=np.float64)
     for index in np.ndindex(param.shape):
         saved = param[index]
@@ -234,9 +284,22 @@ def numerical_gradient(loss_fn: Callable[[], float], param: np.ndarray,
     return grad
 
 
+def _check_gradient_args(loss_fn, params, epsilon, argument: str) -> None:
+    if not callable(loss_fn):
+        raise ArgumentTypeError(f"loss_fn must be a function of no arguments, got {describe(loss_fn)}")
+    for param in params:
+        if not isinstance(param, np.ndarray) or not np.issubdtype(param.dtype, np.floating):
+            raise ArgumentTypeError(f"{argument} must be a float NumPy array (nudged in place), "
+                                    f"got {describe(param)}")
+    check_number("epsilon", epsilon, 0.0, inclusive=False)
+
+
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """||a - b|| / (||a|| + ||b||): 0 when equal, about 1e-8 or less for a correct float64 backprop."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a = check_array("a", a, min_length=0)
+    b = check_array("b", b, min_length=0)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and b of shape {b.shape}")
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
 
@@ -255,10 +318,13 @@ def gradient_check(loss_fn: Callable[[], float], params: Sequence[np.ndarray],
         The largest `relative_error` over the parameter arrays.
     """
     if len(params) != len(grads):
-        raise ValueError(f"got {len(params)} params but {len(grads)} grads")
-    for param in params:
+        raise ValueError(f"params and grads must pair up, got {len(params)} params but {len(grads)} grads")
+    _check_gradient_args(loss_fn, params, epsilon, "params")
+    for param, grad in zip(params, grads):
         if param.dtype != np.float64:
-            raise ValueError(f"gradient_check needs float64 params, got {param.dtype}")
+            raise ValueError(f"params must be float64 for a gradient check, got {param.dtype}")
+        if np.shape(grad) != param.shape:
+            raise ValueError(f"grads must match the params' shapes, got {np.shape(grad)} for {param.shape}")
     return max(relative_error(grad, numerical_gradient(loss_fn, param, epsilon))
                for param, grad in zip(params, grads))
 

@@ -8,11 +8,13 @@ so that a headless run of the course collects them as data rather than scraping 
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
+import numpy as np
+
 from genai_lessons import settings
+from genai_lessons.validation import check_name, check_number
 
 RESULTS_ENV = "GENAI_LESSONS_RESULTS"
 
@@ -27,18 +29,15 @@ def record(lesson: str, **figures: float) -> dict[str, float]:
     Returns:
         The figures as floats.
     """
-    if not lesson or not isinstance(lesson, str):
-        raise ValueError(f"lesson must be a non-empty string, got {lesson!r}")
+    check_name("lesson", lesson)  # it names the JSON file
     if not figures:
-        raise ValueError("record() needs at least one figure, e.g. test_accuracy=0.97")
+        raise ValueError("record() needs at least one of its **figures, e.g. test_accuracy=0.97; got none")
     values = {}
     for name, value in figures.items():
-        try:
-            values[name] = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"figure {name} must be a number, got {value!r}") from None
-        if not math.isfinite(values[name]):
-            raise ValueError(f"figure {name} must be finite, got {value!r}")
+        if not isinstance(value, (bool, np.bool_, str)) and hasattr(value, "__float__") \
+                and np.ndim(value) == 0:
+            value = float(value)  # NumPy and Keras scalars, as reductions return them
+        values[name] = check_number(name, value)
     print(f"Results of {lesson} ({settings.mode()} mode):")
     for name, value in values.items():
         print(f"  {name:<32} {value:.4g}")

@@ -20,16 +20,31 @@ from pathlib import Path
 
 from genai_lessons import settings
 from genai_lessons.results import RESULTS_ENV
+from genai_lessons.validation import ArgumentTypeError, check_bool, check_choice, check_number, describe
 
-# Run in the kernel after the last cell: the process's peak resident memory in MiB, or -1 where
-# the platform has no `resource` module (Windows). Linux reports kibibytes, macOS bytes.
+# Run in the kernel after the last cell: the kernel's own peak resident memory in MiB, or -1
+# where it cannot be measured (Windows).
+# On Linux, the kernel's own high-water mark VmHWM from /proc/self/status (kibibytes). Not
+# `ru_maxrss`: Linux carries that over from the launching process across fork and exec, so a
+# kernel started by a 1.5 GB process would report at least 1.5 GB however little it used.
+# Elsewhere (macOS, in bytes) `ru_maxrss` is the fallback; there it is the process's own peak.
 _MEMORY_PROBE = """
-try:
-    import resource as _resource, sys as _sys
-    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
-    print(_peak / (2**20 if _sys.platform == "darwin" else 2**10))
-except ImportError:
-    print(-1)
+def _genai_lessons_peak_mib():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10
+    except OSError:
+        pass
+    try:
+        import resource, sys
+    except ImportError:
+        return -1
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+print(_genai_lessons_peak_mib())
+del _genai_lessons_peak_mib
 """
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -103,7 +118,12 @@ def run_notebook(path: str | Path, *, quick: bool, cell_timeout: float = 900, in
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    path = Path(path)
+    path = _notebook_path(path)
+    check_bool("quick", quick)
+    cell_timeout = check_number("cell_timeout", cell_timeout, 0.0, inclusive=False)
+    check_bool("inplace", inplace)
+    if progress is not None and not callable(progress):
+        raise ArgumentTypeError(f"progress must be a function or None, got {describe(progress)}")
     notebook = nbformat.read(path, as_version=4)
     code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.source.strip()]
     client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3",
@@ -141,6 +161,22 @@ def run_notebook(path: str | Path, *, quick: bool, cell_timeout: float = 900, in
     return run
 
 
+def _notebook_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"path must be a notebook's path (str or Path), got {describe(path)}")
+    path = Path(path)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ValueError(f"path must be an existing .ipynb file, got {str(path)!r}")
+    return path
+
+
+def _check_runs(runs) -> list[NotebookRun]:
+    if isinstance(runs, (str, bytes)) or not isinstance(runs, Sequence) \
+            or not all(isinstance(run, NotebookRun) for run in runs):
+        raise ArgumentTypeError(f"runs must be a list of NotebookRun results, got {describe(runs)}")
+    return list(runs)
+
+
 def select_notebooks(folder: str | Path, lessons: Sequence[str] = ()) -> list[Path]:
     """The notebooks in `folder`, in course order; `lessons` picks some by number or name.
 
@@ -149,6 +185,12 @@ def select_notebooks(folder: str | Path, lessons: Sequence[str] = ()) -> list[Pa
     Raises:
         ValueError: if the folder holds no notebook, or a lesson matches none.
     """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ArgumentTypeError(f"folder must be a path (str or Path), got {describe(folder)}")
+    if isinstance(lessons, (str, bytes)) or not isinstance(lessons, Sequence) \
+            or not all(isinstance(lesson, str) for lesson in lessons):
+        raise ArgumentTypeError(f"lessons must be a list of lesson numbers or names as strings, "
+                                f"e.g. ['3', 'gans'], got {describe(lessons)}")
     notebooks = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise ValueError(f"no notebooks found in {folder!s}; run from the course's root folder")
@@ -161,13 +203,15 @@ def select_notebooks(folder: str | Path, lessons: Sequence[str] = ()) -> list[Pa
                    if (key.isdigit() and int(key) == int(p.name[:2])) or (not key.isdigit() and key in p.stem)]
         if not matches:
             names = ", ".join(p.stem for p in notebooks)
-            raise ValueError(f"lesson {lesson!r} matches no notebook; choose from {names}")
+            raise ValueError(f"lessons: {lesson!r} matches no notebook; choose from {names}")
         chosen.extend(m for m in matches if m not in chosen)
     return sorted(chosen)
 
 
 def markdown_table(runs: Sequence[NotebookRun], mode: str) -> str:
     """A Markdown table of the runs: status, time, peak memory and figures per notebook."""
+    runs = _check_runs(runs)
+    check_choice("mode", mode, ("quick", "full"))
     lines = [f"Mode: {mode}. Machine: {os.cpu_count()} CPU cores, {settings.format_report(_short_report())}.",
              "", "| Notebook | Status | Time | Peak memory | Figures |", "|---|---|---|---|---|"]
     for run in runs:
@@ -185,6 +229,8 @@ def _short_report() -> dict[str, str]:
 
 def write_results(runs: Sequence[NotebookRun], folder: str | Path, mode: str) -> tuple[Path, Path]:
     """Write `results.json` and `results.md` into `folder`; return their paths."""
+    runs = _check_runs(runs)
+    check_choice("mode", mode, ("quick", "full"))
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, md_path = folder / "results.json", folder / "results.md"

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_lessons.data import DownloadError, Remote, fetch
-from genai_lessons.validation import check_choice, check_int
+from genai_lessons.data import DownloadError, Remote, _cache_folder, fetch
+from genai_lessons.validation import (
+    ArgumentTypeError, check_array, check_choice, check_ids, check_int, check_number, describe)
 
 CORPORA = ("python_docs", "shakespeare")
 
@@ -41,6 +42,7 @@ def load_corpus(name: str = "python_docs", cache_dir: str | Path | None = None) 
         cache_dir: where the download is cached (default: Keras's cache, ~/.keras).
     """
     check_choice("name", name, CORPORA)
+    _cache_folder(cache_dir)
     if name == "python_docs":
         return _python_docs()
     try:
@@ -56,10 +58,21 @@ class CharVocab:
 
     chars: tuple[str, ...]  # sorted distinct characters; a character's id is its index
 
+    def __post_init__(self):
+        chars = self.chars
+        if not isinstance(chars, (tuple, list)) or not chars \
+                or not all(isinstance(c, str) and len(c) == 1 for c in chars):
+            raise ValueError(f"chars must be a non-empty tuple of single characters, got {describe(chars)}")
+        if len(set(chars)) != len(chars):
+            raise ValueError(f"chars must be distinct (a character needs one id), got {describe(chars)}")
+        object.__setattr__(self, "chars", tuple(chars))
+
     @classmethod
     def from_text(cls, text: str) -> CharVocab:
-        if not isinstance(text, str) or not text:
-            raise ValueError("text must be a non-empty string")
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"text must be a non-empty string, got {describe(text)}")
+        if not text:
+            raise ValueError("text must be a non-empty string, got ''")
         return cls(tuple(sorted(set(text))))
 
     @property
@@ -68,17 +81,18 @@ class CharVocab:
 
     def encode(self, text: str) -> np.ndarray:
         """Text to an int32 array of ids. Raises ValueError on a character not in the vocabulary."""
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"text must be a string, got {describe(text)}")
         index = {char: i for i, char in enumerate(self.chars)}
         try:
             return np.fromiter((index[char] for char in text), dtype=np.int32, count=len(text))
         except KeyError as error:
-            raise ValueError(f"character {error.args[0]!r} is not in the vocabulary") from None
+            raise ValueError(f"text contains character {error.args[0]!r}, which is not in the "
+                             f"vocabulary; got {describe(text)}") from None
 
     def decode(self, ids) -> str:
         """An iterable of ids back to text. Raises ValueError on an id outside the vocabulary."""
-        ids = np.asarray(ids, dtype=np.int64).ravel()
-        if ids.size and (ids.min() < 0 or ids.max() >= self.size):
-            raise ValueError(f"ids must lie in [0, {self.size - 1}], got {ids.min()}..{ids.max()}")
+        ids = check_ids("ids", ids, self.size, ndim=None, min_length=0).ravel()
         return "".join(self.chars[i] for i in ids)
 
 
@@ -87,11 +101,13 @@ def split_ids(ids: np.ndarray, validation_fraction: float = 0.1) -> tuple[np.nda
 
     Contiguous, not shuffled: shuffled windows would leak overlapping text into validation.
     """
-    if not 0.0 < validation_fraction < 1.0:
-        raise ValueError(
-            f"validation_fraction must be strictly between 0 and 1, got {validation_fraction!r}"
-        )
+    check_number("validation_fraction", validation_fraction, 0.0, 1.0, inclusive=False)
+    checked = check_ids("ids", ids, ndim=1, min_length=2)
+    ids = ids if isinstance(ids, np.ndarray) else checked  # an array keeps its dtype
     cut = int(round(len(ids) * (1.0 - validation_fraction)))
+    if not 0 < cut < len(ids):
+        raise ValueError(f"validation_fraction leaves an empty part of {len(ids)} ids, "
+                         f"got {validation_fraction!r}")
     return ids[:cut], ids[cut:]
 
 

@@ -7,7 +7,6 @@ Shapes: token ids (batch, length); activations (batch, length, width); attention
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import keras
@@ -15,20 +14,20 @@ import numpy as np
 from keras import ops
 
 from genai_lessons.text import make_windows
-from genai_lessons.validation import check_choice, check_int
+from genai_lessons.validation import (
+    build_config, check_choice, check_ids, check_int, check_number, check_seed, check_type)
 
 _MASKED = -1e9  # added to forbidden scores: exp() underflows to exactly 0, with no inf - inf NaN
 
 
 def _check_dropout(dropout) -> float:
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    return float(dropout)
+    return check_number("dropout", dropout, 0.0, 1.0, inclusive=(True, False))
 
 
 def _check_heads(width: int, num_heads: int) -> None:
     if check_int("width", width) % check_int("num_heads", num_heads):
-        raise ValueError(f"width ({width}) must be divisible by num_heads ({num_heads})")
+        raise ValueError(f"num_heads must divide width: width ({width}) must be divisible by "
+                         f"num_heads, got num_heads={num_heads!r}")
 
 
 def causal_mask(length: int):
@@ -58,10 +57,11 @@ def scaled_dot_product_attention(query, key, value, mask=None):
         raise ValueError(f"query, key and value need at least 2 dimensions, got shapes "
                          f"{query.shape}, {key.shape}, {value.shape}")
     if query.shape[-1] is not None and key.shape[-1] is not None and query.shape[-1] != key.shape[-1]:
-        raise ValueError(f"query and key must have the same last dimension, got {query.shape} "
-                         f"and {key.shape}")
+        raise ValueError(f"query and key must have the same last dimension, got query {query.shape} "
+                         f"and key {key.shape}")
     if key.shape[-2] is not None and value.shape[-2] is not None and key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"key and value must have as many positions, got {key.shape} and {value.shape}")
+        raise ValueError(f"key and value must have as many positions, got key {key.shape} and "
+                         f"value {value.shape}")
     depth = ops.cast(ops.shape(query)[-1], query.dtype)
     scores = ops.matmul(query, ops.swapaxes(key, -1, -2)) / ops.sqrt(depth)
     if mask is not None:
@@ -217,10 +217,12 @@ class GPTConfig:
         check_choice("positions", self.positions, ("learned", "sinusoidal"))
 
 
-def build_gpt(config: GPTConfig) -> keras.Model:
-    """A GPT: token ids (batch, length <= context) -> next-token logits (batch, length, vocab)."""
-    if not isinstance(config, GPTConfig):
-        raise TypeError(f"config must be a GPTConfig, got {type(config).__name__}")
+def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
+    """A GPT: token ids (batch, length <= context) -> next-token logits (batch, length, vocab).
+
+    Give a `GPTConfig`, or its fields as keywords (`build_gpt(vocab_size=65, width=64)`), or
+    both (keywords then replace the config's fields)."""
+    config = build_config(GPTConfig, config, overrides)
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = PositionalEmbedding(config.vocab_size, config.context, config.width, config.positions,
                             name="embedding")(ids)
@@ -234,10 +236,11 @@ def build_gpt(config: GPTConfig) -> keras.Model:
 
 
 def _context_of(model: keras.Model) -> int:
+    check_type("model", model, keras.Model, "keras.Model from build_gpt")
     for layer in model.layers:
         if isinstance(layer, PositionalEmbedding):
             return layer.context
-    raise ValueError(f"model {model.name!r} has no PositionalEmbedding; build it with build_gpt")
+    raise ValueError(f"model must come from build_gpt (with a PositionalEmbedding), got {model.name!r}")
 
 
 def generate(model: keras.Model, prompt_ids, steps: int, temperature: float = 1.0,
@@ -257,16 +260,12 @@ def generate(model: keras.Model, prompt_ids, steps: int, temperature: float = 1.
         The prompt followed by the `steps` new ids, int32 (len(prompt_ids) + steps,).
     """
     context = _context_of(model)
-    prompt = np.asarray(prompt_ids)
-    if prompt.ndim != 1 or prompt.size == 0 or not np.issubdtype(prompt.dtype, np.integer):
-        raise ValueError(f"prompt_ids must be a non-empty 1D sequence of ids, got shape {prompt.shape}")
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.number)) \
-            or not 0.0 <= temperature < math.inf:
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    prompt = check_ids("prompt_ids", prompt_ids, model.output_shape[-1])
+    check_int("steps", steps, 0)
+    temperature = check_number("temperature", temperature, 0.0)
     if top_k is not None:
         check_int("top_k", top_k)
+    check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     ids = [int(i) for i in prompt]
     window = np.zeros((1, context), dtype=np.int32)
@@ -279,19 +278,22 @@ def generate(model: keras.Model, prompt_ids, steps: int, temperature: float = 1.
         if temperature == 0:
             ids.append(int(np.argmax(logits)))
             continue
-        logits = logits / temperature
         if top_k is not None and top_k < logits.size:
             logits[logits < np.sort(logits)[-top_k]] = -np.inf
-        probs = np.exp(logits - logits.max())
+        # Shift before dividing: the largest logit becomes exactly 0, so a tiny temperature
+        # sends the others to -inf (probability 0) instead of overflowing to inf - inf = NaN.
+        with np.errstate(over="ignore"):
+            probs = np.exp((logits - logits.max()) / temperature)
         ids.append(int(rng.choice(logits.size, p=probs / probs.sum())))
     return np.asarray(ids, dtype=np.int32)
 
 
 def attention_maps(model: keras.Model, ids) -> np.ndarray:
     """Every head's attention weights for one sequence, (layers, heads, length, length)."""
-    ids = np.asarray(ids, dtype=np.int32)
-    if ids.ndim != 1 or ids.size == 0:
-        raise ValueError(f"ids must be a non-empty 1D sequence, got shape {ids.shape}")
+    context = _context_of(model)
+    ids = check_ids("ids", ids, model.output_shape[-1]).astype(np.int32)
+    if ids.size > context:
+        raise ValueError(f"ids must hold at most the model's context ({context}) ids, got {ids.size}")
     blocks = [layer for layer in model.layers if isinstance(layer, TransformerBlock)]
     if not blocks:
         raise ValueError(f"model {model.name!r} has no TransformerBlock")

@@ -15,7 +15,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from genai_lessons.validation import check_int
+from genai_lessons.validation import (
+    build_config, check_choice, check_images, check_int, check_number, check_seed, check_type, describe)
 
 PACKAGE = "genai_lessons"
 SCORE_METHODS = ("neg_elbo", "reconstruction")
@@ -32,17 +33,18 @@ class VAEConfig:
     seed: int = 0  # seed of the sampling noise (and of nothing else)
 
     def __post_init__(self):
-        shape = tuple(self.image_shape)
-        if len(shape) != 3 or not all(isinstance(d, int) and d >= 1 for d in shape):
+        shape = self.image_shape
+        if (not isinstance(shape, (tuple, list)) or len(shape) != 3
+                or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in shape)):
             raise ValueError(f"image_shape must be (height, width, channels) of positive ints, "
-                             f"got {self.image_shape!r}")
+                             f"got {describe(shape)}")
+        object.__setattr__(self, "image_shape", tuple(int(d) for d in shape))  # lists welcome
         check_int("latent_dim", self.latent_dim)
-        if not self.hidden_units:
-            raise ValueError(f"hidden_units must name at least one layer, got {self.hidden_units!r}")
-        for units in self.hidden_units:
-            check_int("hidden_units", units)
+        if not isinstance(self.hidden_units, (tuple, list)) or not self.hidden_units:
+            raise ValueError(f"hidden_units must name at least one layer, got {describe(self.hidden_units)}")
+        object.__setattr__(self, "hidden_units", tuple(check_int("hidden_units", u) for u in self.hidden_units))
         _check_beta(self.beta)
-        check_int("seed", self.seed, minimum=0)
+        check_seed("seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,11 @@ class TrainConfig:
     def __post_init__(self):
         check_int("epochs", self.epochs)
         check_int("batch_size", self.batch_size)
-        if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
+        check_number("learning_rate", self.learning_rate, 0.0, inclusive=False)
 
 
-def _check_beta(beta) -> None:
-    if not isinstance(beta, (int, float)) or isinstance(beta, bool) or not beta >= 0:
-        raise ValueError(f"beta must be a non-negative number, got {beta!r}")
+def _check_beta(beta) -> float:
+    return check_number("beta", beta, 0.0)
 
 
 # --------------------------------------------------------------------------- the maths
@@ -93,9 +93,8 @@ class Sampling(keras.layers.Layer):
     """
 
     def __init__(self, seed: int | None = None, **kwargs):
+        check_seed("seed", seed, allow_none=True)
         super().__init__(**kwargs)
-        if seed is not None:
-            check_int("seed", seed, minimum=0)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -120,11 +119,13 @@ class Sampling(keras.layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-def build_encoder(config: VAEConfig = VAEConfig(), variational: bool = True) -> keras.Model:
+def build_encoder(config: VAEConfig | None = None, variational: bool = True, **overrides) -> keras.Model:
     """An MLP encoder: image -> (z_mean, z_log_var), or -> code when `variational` is False.
 
     Input shape (batch, height, width, channels); each output (batch, latent_dim).
+    `config` defaults to `VAEConfig()`; keyword `overrides` replace its fields.
     """
+    config = build_config(VAEConfig, config, overrides)
     images = keras.Input(shape=config.image_shape, name="images")
     x = keras.layers.Flatten()(images)
     for i, units in enumerate(config.hidden_units):
@@ -137,8 +138,9 @@ def build_encoder(config: VAEConfig = VAEConfig(), variational: bool = True) -> 
     return keras.Model(images, [z_mean, z_log_var], name="encoder")
 
 
-def build_decoder(config: VAEConfig = VAEConfig(), name: str = "decoder") -> keras.Model:
+def build_decoder(config: VAEConfig | None = None, name: str = "decoder", **overrides) -> keras.Model:
     """An MLP decoder: code (batch, latent_dim) -> image (batch, height, width, channels) in [0, 1]."""
+    config = build_config(VAEConfig, config, overrides)
     code = keras.Input(shape=(config.latent_dim,), name="z")
     x = code
     for i, units in enumerate(reversed(config.hidden_units)):
@@ -148,12 +150,13 @@ def build_decoder(config: VAEConfig = VAEConfig(), name: str = "decoder") -> ker
     return keras.Model(code, images, name=name)
 
 
-def build_autoencoder(config: VAEConfig = VAEConfig()) -> keras.Model:
+def build_autoencoder(config: VAEConfig | None = None, **overrides) -> keras.Model:
     """A plain (deterministic) autoencoder with the same layers as the VAE, for comparison.
 
     Compile it with `loss="binary_crossentropy"` and fit it on (images, images). Its parts
     are reachable as `model.get_layer("ae_encoder")` and `model.get_layer("ae_decoder")`.
     """
+    config = build_config(VAEConfig, config, overrides)
     encoder = build_encoder(config, variational=False)
     decoder = build_decoder(config, name="ae_decoder")
     images = keras.Input(shape=config.image_shape, name="images")
@@ -172,8 +175,11 @@ class VAE(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
                  seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
+        check_type("encoder", encoder, keras.Model, "keras.Model")
+        check_type("decoder", decoder, keras.Model, "keras.Model")
         _check_beta(beta)
+        check_seed("seed", seed, allow_none=True)
+        super().__init__(**kwargs)
         self.encoder = encoder
         self.decoder = decoder
         self.beta = float(beta)
@@ -214,8 +220,11 @@ class VAE(keras.Model):
         return cls(**config)
 
 
-def build_vae(config: VAEConfig = VAEConfig()) -> VAE:
-    """A VAE with `build_encoder`/`build_decoder` parts, built and ready to compile."""
+def build_vae(config: VAEConfig | None = None, **overrides) -> VAE:
+    """A VAE with `build_encoder`/`build_decoder` parts, built and ready to compile.
+
+    `config` defaults to `VAEConfig()`; keyword `overrides` replace its fields."""
+    config = build_config(VAEConfig, config, overrides)
     vae = VAE(build_encoder(config), build_decoder(config), beta=config.beta, seed=config.seed,
               name="vae")
     vae(np.zeros((1, *config.image_shape), dtype="float32"))  # create the weights
@@ -226,7 +235,12 @@ def train_vae(images, config: VAEConfig = VAEConfig(), train: TrainConfig = Trai
               validation=None, verbose: int = 0):
     """Build, compile and fit a VAE on images in [0, 1] (validation: test images, optional).
     Returns `(vae, history)`."""
-    _check_images("images", images, config.image_shape)
+    check_type("config", config, VAEConfig)
+    check_type("train", train, TrainConfig)
+    images = _check_images("images", images, config.image_shape)
+    if validation is not None:
+        validation = _check_images("validation", validation, config.image_shape)
+    check_int("verbose", verbose, 0, 2)
     vae = build_vae(config)
     vae.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
     history = vae.fit(images, epochs=train.epochs, batch_size=train.batch_size, shuffle=True,
@@ -239,14 +253,14 @@ def train_vae(images, config: VAEConfig = VAEConfig(), train: TrainConfig = Trai
 
 
 def _check_images(argument: str, images, image_shape=None) -> np.ndarray:
-    images = np.asarray(images, dtype="float32")
-    if images.ndim != 4 or len(images) == 0:
-        raise ValueError(f"{argument} must have shape (batch, height, width, channels), got {images.shape}")
-    if image_shape is not None and images.shape[1:] != tuple(image_shape):
-        raise ValueError(f"{argument} must have image shape {tuple(image_shape)}, got {images.shape[1:]}")
-    if images.min() < 0.0 or images.max() > 1.0:
-        raise ValueError(f"{argument} must have values in [0, 1], got [{images.min()}, {images.max()}]")
-    return images
+    """Images (batch, height, width, channels) in [0, 1]: the decoder's Bernoulli means."""
+    return check_images(argument, images, image_shape, value_range="unit")
+
+
+def _model_images(model: keras.Model, images) -> np.ndarray:
+    """`images`, checked against the shape `model` (a VAE: its encoder) takes."""
+    model = model.encoder if isinstance(model, VAE) else model
+    return _check_images("images", images, tuple(model.input_shape[1:]))
 
 
 def _run(model: keras.Model, inputs, batch_size: int = 1024):
@@ -261,13 +275,15 @@ def _run(model: keras.Model, inputs, batch_size: int = 1024):
 
 def encode(vae: VAE, images) -> tuple[np.ndarray, np.ndarray]:
     """The encoder's `(z_mean, z_log_var)` for images in [0, 1], each (batch, latent_dim)."""
-    return _run(vae.encoder, _check_images("images", images))
+    check_type("vae", vae, VAE)
+    return _run(vae.encoder, _model_images(vae.encoder, images))
 
 
 def reconstruct(model: keras.Model, images) -> np.ndarray:
     """Reconstructions (batch, height, width, channels): a `VAE` decodes the mean code, a plain
     autoencoder is simply called."""
-    images = _check_images("images", images)
+    check_type("model", model, keras.Model, "VAE or keras.Model")
+    images = _model_images(model, images)
     if isinstance(model, VAE):
         return _run(model.decoder, encode(model, images)[0])
     return _run(model, images)
@@ -279,8 +295,9 @@ def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
     Returns:
         float64 array of shape (batch,), in nats.
     """
+    check_type("vae", vae, VAE)
     check_int("samples", samples)
-    images = _check_images("images", images)
+    images = _model_images(vae.encoder, images)
     z_mean, z_log_var = encode(vae, images)
     reconstruction = np.zeros(len(images))
     for _ in range(samples):
@@ -301,19 +318,21 @@ def anomaly_scores(model: keras.Model, images, method: str = "neg_elbo", samples
     Returns:
         float64 array of shape (batch,).
     """
-    if method not in SCORE_METHODS:
-        raise ValueError(f"method must be one of {', '.join(SCORE_METHODS)}; got {method!r}")
+    check_choice("method", method, SCORE_METHODS)
+    check_type("model", model, keras.Model, "VAE or keras.Model")
     if method == "neg_elbo":
         if not isinstance(model, VAE):
-            raise ValueError(f"method 'neg_elbo' needs a VAE, got a {type(model).__name__}")
+            raise ValueError(f"model must be a VAE: method 'neg_elbo' needs a VAE, got a {type(model).__name__}")
         return negative_elbo(model, images, samples=samples)
-    images = _check_images("images", images)
+    images = _model_images(model, images)
     error = (reconstruct(model, images).astype(np.float64) - images) ** 2
     return error.reshape(len(images), -1).sum(axis=1)
 
 
 def sample_prior(decoder: keras.Model, n: int, seed: int = 0) -> np.ndarray:
     """Decode `n` codes drawn from the prior N(0, I): new images, (n, height, width, channels)."""
+    check_type("decoder", decoder, keras.Model, "keras.Model")
     check_int("n", n)
+    check_seed("seed", seed)
     z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
     return _run(decoder, z.astype("float32"))

@@ -59,8 +59,11 @@ def test_config_object_and_overrides():
     model = cnn.build_cnn_classifier(config, num_classes=3, name="tiny")
     assert model.name == "tiny" and model.output_shape == (None, 3)
     assert model.get_layer(cnn.EMBEDDING_LAYER).units == 16
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        config.filters = (1,)
+    # Validated at every construction, dataclasses.replace included, so no bad config exists.
+    with pytest.raises(ValueError, match="dropout must be a finite number in \\[0, 1\\), got nan"):
+        dataclasses.replace(config, dropout=float("nan"))
+    listed = cnn.build_cnn_classifier(config, filters=[4], input_shape=[8, 8, 1])  # lists welcome
+    assert listed.get_layer("block1_conv1").filters == 4 and listed.input_shape == (None, 8, 8, 1)
 
 
 @pytest.mark.parametrize("overrides, error, message", [

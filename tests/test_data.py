@@ -181,3 +181,53 @@ def test_ring_samples_sit_near_evenly_spaced_centres():
 def test_bad_2d_arguments_are_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- a server that never answers
+
+
+@pytest.fixture
+def silent_server():
+    """A local TCP server that accepts connections (the kernel completes the handshake for the
+    listening socket) and never sends a byte: what a broken proxy looks like to a download."""
+    import socket
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/mnist.npz"
+    server.close()
+
+
+def test_a_download_that_never_answers_gives_up_and_falls_back(silent_server, monkeypatch, tmp_path, capsys):
+    import threading
+    import time
+
+    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", silent_server, "0" * 64),))
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 1.0)
+    outcome = {}
+
+    def load():  # in a thread, so that a hanging download fails this test instead of hanging it
+        start = time.perf_counter()
+        outcome["split"] = data.load_images("mnist", cache_dir=tmp_path)
+        outcome["seconds"] = time.perf_counter() - start
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the download still hangs after 30 s"
+    assert outcome["split"].name == "digits" and outcome["seconds"] < 15
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "no answer within 1 s" in out
+    assert not list((tmp_path / "genai_lessons").glob("mnist*"))  # no partial file left behind
+
+
+def test_fetch_timeout_is_bounded_and_restores_the_socket_default(silent_server, tmp_path):
+    import socket
+
+    before = socket.getdefaulttimeout()
+    with pytest.raises(data.DownloadError, match="cannot download"):
+        data.fetch(data.Remote("mnist.npz", silent_server, "0" * 64), tmp_path, timeout=0.5)
+    assert socket.getdefaulttimeout() == before
+    with pytest.raises(ValueError, match="timeout must be a finite number > 0, got 0"):
+        data.fetch(data.Remote("mnist.npz", silent_server, "0" * 64), tmp_path, timeout=0)

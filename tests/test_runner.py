@@ -87,3 +87,28 @@ def test_run_command_rejects_an_unknown_lesson(tmp_path, capsys):
     write_notebook(tmp_path, "01_tiny.ipynb", "pass")
     assert cli.main(["run", "transformers", "--notebooks", str(tmp_path)]) == 2
     assert "matches no notebook" in capsys.readouterr().err
+
+
+def test_peak_memory_is_the_kernels_own_whatever_the_launching_process_holds(tmp_path):
+    """Linux carries `ru_maxrss` over from the parent across fork and exec; VmHWM is the kernel's
+    own. A launcher holding 1 GiB must not make a small notebook look like a 1 GiB one."""
+    import numpy as np
+
+    path = write_notebook(tmp_path, "01_small.ipynb", "block = b'x' * (96 * 2**20)  # 96 MiB, touched")
+    ballast = np.ones(2**30 // 8)  # 1 GiB held (and written, so resident) by this process
+    try:
+        run = runner.run_notebook(path, quick=True)
+    finally:
+        del ballast
+    assert run.passed
+    assert 96 < run.peak_memory_mib < 600, run.peak_memory_mib  # the block counts, the launcher does not
+
+
+def test_bad_runner_arguments_are_named(tmp_path):
+    path = write_notebook(tmp_path, "01_tiny.ipynb", "pass")
+    with pytest.raises(ValueError, match="cell_timeout must be a finite number > 0, got 0"):
+        runner.run_notebook(path, quick=True, cell_timeout=0)
+    with pytest.raises(ValueError, match="path must be an existing .ipynb file"):
+        runner.run_notebook(tmp_path / "missing.ipynb", quick=True)
+    with pytest.raises(TypeError, match="lessons must be a list"):
+        runner.select_notebooks(tmp_path, "gans")  # a string would be read letter by letter
