@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from genai_lessons import data
-from genai_lessons.exercises import safe
+from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.core import Result, Verdict, error_result, precheck_function
 
 TARGET_ACCURACY = 0.95
@@ -121,7 +121,7 @@ def check_train(train) -> Result:
         return _wrong("your function returned None: did you forget `return params` at the end?")
     trained = run.value
     if not isinstance(trained, dict) or set(trained) != set(params):
-        return _wrong(f"your function returned {safe.kind(trained)}; return the trained params, "
+        return _wrong(f"your function returned {answers.kind(trained)}; return the trained params, "
                       f"a dict with the same keys ({', '.join(params)}).")
     sizes = [len(b) for b in recorder.batches]
     seen = {i for b in recorder.batches for i in b if i >= 0}
