@@ -148,9 +148,11 @@ def check_train(train) -> Result:
         return _wrong(f"{', '.join(frozen)} never changed: update every parameter, not only "
                       f"{', '.join(n for n in params if n not in frozen)}.")
     if all(r < 0 for r in ratios.values()):
+        last = recorder.losses[-1]
+        went = f"to {last:.3f}" if math.isfinite(last) else "until it was no longer a number (it diverged)"
         return _wrong("each step moved the parameters along the gradient, which climbs the loss "
-                      f"(it went from {recorder.losses[0]:.3f} to {recorder.losses[-1]:.3f}): "
-                      "gradient descent subtracts the gradient.")
+                      f"(it went from {recorder.losses[0]:.3f} {went}): gradient descent subtracts "
+                      "the gradient.")
     off = {n: r for n, r in ratios.items() if not math.isclose(r, LEARNING_RATE, rel_tol=0.02)}
     if off:
         name, ratio = next(iter(off.items()))
