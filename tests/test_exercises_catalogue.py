@@ -320,7 +320,7 @@ CATALOGUE = [
         (lambda c, f, k: k * k * c + 1, "that is one filter"),
     ]),
     Entry(cnn, "early_stopping", [early_stopping_right], [
-        (lambda h, p: _stopping(h, p, no_stop=True), "training stops early"),
+        (lambda h, p: _stopping(h, p, no_stop=True), "training should stop early"),
         (lambda h, p: _stopping(h, p, zero_based=True), "counted from 1"),
         (lambda h, p: _stopping(h, p, first_increase=True), "first epoch that did not improve"),
         (lambda h, p: _stopping(h, p, early_by_one=True), "not patience - 1"),

@@ -57,6 +57,11 @@ def test_help_accepts_the_learners_function_and_explains_unknown_names():
 
     assert "Hint 1 of 3" in start.hint(scale_pixels).text
     assert "Hint 2 of 3" in start.hint(" 'Scale_Pixels' ").text
+
+    def my_scale_pixels(pixels):
+        return pixels
+
+    assert "Hint 3 of 3" in start.hint(my_scale_pixels).text
     unknown = nn.hint("dense_fwd")
     assert "no exercise called 'dense_fwd'" in unknown.text and '"dense_forward"' in unknown.text
     assert "no exercise" in nn.solution(42).text

@@ -276,8 +276,8 @@ def check_early_stopping(early_stopping) -> Result:
         part_names=["stopped epoch", "best epoch"],
         mistakes=[
             (lambda h, p: (len(h), _argmin1(h)),
-             "training stops early: once `patience` epochs pass without a new lowest loss, the "
-             "later epochs never happen, and a lower loss after that point is never seen."),
+             "training should stop early: once `patience` epochs pass without a new lowest loss, "
+             "the later epochs never happen, and a lower loss after that point is never seen."),
             (lambda h, p: (_early_stopping_reference(h, p)[0], _early_stopping_reference(h, p)[1] - 1),
              "epochs are counted from 1 here (as Keras prints them): add 1 to a 0-based index."),
             (_stop_first_increase,

@@ -15,9 +15,9 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from genai_lessons.exercises import safe
+from genai_lessons.exercises import answers, safe
+from genai_lessons.exercises.diagnosis import (case_size, describe_inputs, diagnose, matches,
+                                               tolerance_text, value_problem)
 
 
 class Verdict(enum.Enum):
@@ -80,61 +80,6 @@ def never_raises(checker):
     return guarded
 
 
-def tolerance_text(rtol: float, atol: float) -> str:
-    if rtol == 0:
-        return f"to within ±{atol:g}"
-    return f"to within a relative {rtol:g} (absolute {atol:g})"
-
-
-def matches(answer, expected, rtol: float, atol: float) -> bool:
-    """Same shape and values within the tolerance; a tuple expected needs a tuple of matches."""
-    if isinstance(expected, tuple):
-        return (isinstance(answer, (tuple, list)) and len(answer) == len(expected)
-                and all(matches(a, e, rtol, atol) for a, e in zip(answer, expected)))
-    a, _ = safe.to_array(answer)
-    e, _ = safe.to_array(expected)
-    if a is None or e is None or a.shape != e.shape:
-        return False
-    return bool(np.allclose(a, e, rtol=rtol, atol=atol))
-
-
-# --------------------------------------------------------------------------- diagnosis of one value
-
-
-def shape_problem(answer: np.ndarray, expected: np.ndarray, what: str = "your result") -> str:
-    """A sentence about a wrong shape, naming the likely cause."""
-    got, want = answer.shape, expected.shape
-    if got == want:
-        return ""
-    text = f"{what} has shape {got}, expected {want}"
-    if got == want[::-1] and len(got) == 2:
-        return text + ": it is transposed (rows and columns swapped)."
-    if tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1):
-        return text + ": an extra (or missing) axis of length 1; reshape, or use keepdims as needed."
-    if got == () and want != ():
-        return text + ": a single number where one value per entry is expected (summed or " \
-                      "averaged over one axis too many?)."
-    if want == () and got != ():
-        return text + ": an array where a single number is expected (reduce over every axis)."
-    if answer.size == expected.size:
-        return text + ": the right number of values, arranged differently."
-    return text + "."
-
-
-def _value_problem(answer, expected, what: str = "your result") -> str:
-    """'' if the answer matches, else why not (type, shape or NaN), '' for plain value errors."""
-    a, problem = safe.to_array(answer, what=what)
-    if a is None:
-        return problem
-    e, _ = safe.to_array(expected)
-    if a.shape != e.shape:
-        return shape_problem(a, e, what)
-    if np.isnan(a).any() and not np.isnan(e).any():
-        return (f"{what} contains NaN (not a number): usually log of 0 or of a negative number, "
-                "0/0, or exp overflowing.")
-    return ""
-
-
 def check_value(exercise: str, answer, expected, *, mistakes: Sequence[tuple[object, str]] = (),
                 rtol: float = 1e-5, atol: float = 1e-6, hint: str = "") -> Result:
     """Compare a learner's value (a number or array) with the expected one.
@@ -163,36 +108,15 @@ def _check_value(exercise, answer, expected, mistakes, rtol, atol, hint) -> Resu
     for wrong, message in mistakes:
         if matches(answer, wrong, rtol, atol):
             return Result(exercise, Verdict.WRONG, message)
-    problem = _value_problem(answer, expected, "your answer")
+    problem = value_problem(answer, expected, "your answer")
     if problem:
         return Result(exercise, Verdict.WRONG, problem)
-    text = (f"your answer {safe.short(answer)} is not the expected value "
+    text = (f"your answer {answers.short(answer)} is not the expected value "
             f"(compared {tolerance_text(rtol, atol)}).")
     return Result(exercise, Verdict.WRONG, f"{text} {hint}".strip())
 
 
 # --------------------------------------------------------------------------- checking a function
-
-
-def _describe_inputs(args: tuple, names: Sequence[str] | None) -> str:
-    """The inputs of a case: small arrays by value, larger ones by shape."""
-    names = list(names or []) + [f"argument {i + 1}" for i in range(len(names or []), len(args))]
-    parts = []
-    for name, arg in zip(names, args):
-        size = np.size(arg) if isinstance(arg, (np.ndarray, list)) else 1
-        shown = safe.short(arg, width=60) if size <= 8 else f"an array of shape {np.shape(arg)}"
-        parts.append(f"{name}={shown}")
-    return ", ".join(parts)
-
-
-def _size(args: tuple) -> int:
-    total = 0
-    for arg in args:
-        try:
-            total += int(np.size(arg)) if not isinstance(arg, (str, dict)) else 1
-        except Exception:
-            total += 1
-    return total
 
 
 def precheck_function(exercise: str, function, n_args: int, arg_names: Sequence[str] | None = None
@@ -202,7 +126,7 @@ def precheck_function(exercise: str, function, n_args: int, arg_names: Sequence[
     if function is None or function is Ellipsis:
         return _not_attempted(exercise)
     if not callable(function):
-        return Result(exercise, Verdict.WRONG, f"this is {safe.kind(function)}, not a function: "
+        return Result(exercise, Verdict.WRONG, f"this is {answers.kind(function)}, not a function: "
                       "pass the function itself, by its name and without parentheses, e.g. "
                       "check(my_function), not check(my_function(...)).")
     if safe.is_placeholder(function):
@@ -218,7 +142,7 @@ def precheck_function(exercise: str, function, n_args: int, arg_names: Sequence[
 
 def error_result(exercise: str, run: safe.Call, args: tuple, arg_names=None) -> Result:
     """The feedback for a call that raised or ran out of time."""
-    inputs = _describe_inputs(args, arg_names)
+    inputs = describe_inputs(args, arg_names)
     if run.timed_out:
         return Result(exercise, Verdict.ERROR, f"your function did not finish within "
                       f"{safe.TIME_LIMIT_S if not run.seconds else round(run.seconds, 1)} s on "
@@ -247,72 +171,6 @@ def _none_result(exercise: str, run: safe.Call) -> Result:
         return Result(exercise, Verdict.WRONG, f"your function printed {first!r} but returned None: "
                       "print shows a value, return hands it back. Did you forget `return`?")
     return Result(exercise, Verdict.WRONG, "your function returned None: did you forget `return`?")
-
-
-def _structure_problem(answer, expected, part_names) -> str:
-    """Why a returned value does not have the expected structure, or ''."""
-    if isinstance(expected, tuple):
-        names = ", ".join(part_names)
-        if not isinstance(answer, (tuple, list)) or isinstance(answer, np.ndarray):
-            return f"your function returns {safe.kind(answer)}; it should return a tuple ({names})."
-        if len(answer) != len(expected):
-            return (f"your function returns {len(answer)} values; it should return "
-                    f"{len(expected)}: ({names}).")
-        return ""
-    if isinstance(answer, tuple) and safe.has_non_scalar_item(answer):
-        return (f"your function returns a tuple of {len(answer)} values; this exercise wants one "
-                "array. (Some functions of the lesson return (output, cache) or (output, weights); "
-                "return only the output here.)")
-    return _value_problem(answer, expected, "your result")
-
-
-def _agreement(answers, wrong_outputs, index, n_parts, rtol, atol) -> int:
-    """On how many (case, part) pairs mistake `index` gives exactly the learner's answer."""
-    total = 0
-    for answer, wrongs in zip(answers, wrong_outputs):
-        wrong = wrongs[index]
-        if wrong is _FAILED:
-            continue
-        for k in range(n_parts):
-            try:
-                total += matches(answer[k], wrong[k], rtol, atol)
-            except Exception:
-                pass
-    return total
-
-
-def _part_mistakes(answers, expecteds, wrong_outputs, mistakes, k, rtol, atol):
-    """The mistake whose part k agrees with the learner's part k on every case where the
-    learner's part k is wrong (and is computed); among several, the one that agrees with the
-    learner's answer on the most other parts too."""
-    found = []
-    for index, (_, message) in enumerate(mistakes):
-        agree = True
-        relevant = False
-        for answer, expected, wrongs in zip(answers, expecteds, wrong_outputs):
-            part = answer[k] if k is not None else answer
-            want = expected[k] if k is not None else expected
-            wrong = wrongs[index]
-            if wrong is _FAILED:
-                continue
-            wrong_part = wrong[k] if k is not None else wrong
-            if matches(part, want, rtol, atol):
-                continue
-            relevant = True
-            if not matches(part, wrong_part, rtol, atol):
-                agree = False
-                break
-        if agree and relevant:
-            found.append((index, message))
-    if not found:
-        return None
-    if k is None or len(found) == 1:
-        return found[0][1]
-    n_parts = len(expecteds[0])
-    return max(found, key=lambda f: _agreement(answers, wrong_outputs, f[0], n_parts, rtol, atol))[1]
-
-
-_FAILED = object()
 
 
 def check_function(exercise: str, function: Callable, cases: Sequence[tuple], reference: Callable,
@@ -348,7 +206,7 @@ def _check_function(exercise, function, cases, reference, mistakes, rtol, atol, 
         return stop
     runs, changed = [None] * len(cases), []
     # From the smallest case up: the first one that fails is the smallest failing case.
-    for index in sorted(range(len(cases)), key=lambda i: _size(cases[i])):
+    for index in sorted(range(len(cases)), key=lambda i: case_size(cases[i])):
         args = cases[index]
         given = safe.copies(args)
         run = safe.call(function, given, time_limit)
@@ -378,76 +236,6 @@ def _check_function(exercise, function, cases, reference, mistakes, rtol, atol, 
         if mutation:
             return Result(exercise, Verdict.WRONG, "right values. " + mutation)
         return Result(exercise, Verdict.CORRECT, f"correct on all {len(cases)} test cases, well done.")
-    message = _diagnose(answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names,
+    message = diagnose(answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names,
                         part_names)
     return Result(exercise, Verdict.WRONG, f"{message} {mutation}".strip())
-
-
-def _diagnose(answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names, part_names):
-    """The message for a wrong function: structure, known mistakes, else the smallest failing case."""
-    for i in wrong:
-        problem = _structure_problem(answers[i], expecteds[i], part_names or ())
-        if problem and isinstance(expecteds[i], tuple):
-            return problem
-    structured = isinstance(expecteds[0], tuple)
-    wrong_outputs = []
-    for args in cases:
-        outputs = []
-        for function, _ in mistakes:
-            try:
-                with np.errstate(all="ignore"):
-                    outputs.append(function(*safe.copies(args)))
-            except Exception:
-                outputs.append(_FAILED)
-        wrong_outputs.append(outputs)
-    if structured:
-        return _diagnose_parts(answers, expecteds, cases, wrong, wrong_outputs, mistakes, rtol,
-                               atol, hint, arg_names, part_names)
-    found = _part_mistakes(answers, expecteds, wrong_outputs, mistakes, None, rtol, atol)
-    if found:
-        return found
-    smallest = min(wrong, key=lambda i: _size(cases[i]))
-    problem = _structure_problem(answers[smallest], expecteds[smallest], ())
-    inputs = _describe_inputs(cases[smallest], arg_names)
-    if problem:
-        shape = safe.to_array(answers[smallest])[0] is not None
-        return f"{problem} (on {inputs})" if shape else problem
-    return (f"wrong values. Smallest failing case: {inputs}; expected {safe.short(expecteds[smallest])}, "
-            f"got {safe.short(answers[smallest])} (compared {tolerance_text(rtol, atol)}). {hint}").strip()
-
-
-def _diagnose_parts(answers, expecteds, cases, wrong, wrong_outputs, mistakes, rtol, atol, hint,
-                    arg_names, part_names):
-    n = len(expecteds[0])
-    # Every part right, but in another order?
-    first = wrong[0]
-    order = []
-    for k in range(n):
-        hits = [j for j in range(n) if matches(answers[first][k], expecteds[first][j], rtol, atol)]
-        order.append(hits[0] if hits else None)
-    if None not in order and sorted(order) == list(range(n)) and order != list(range(n)):
-        return (f"all parts are right but in the wrong order: return them as "
-                f"({', '.join(part_names)}).")
-    messages, known = [], False
-    for k in range(n):
-        bad = [i for i in range(len(cases)) if not matches(answers[i][k], expecteds[i][k], rtol, atol)]
-        if not bad:
-            continue
-        found = _part_mistakes([a for a in answers], expecteds, wrong_outputs, mistakes, k, rtol, atol)
-        if found:
-            known = True
-            if found not in messages:
-                messages.append(found)
-            continue
-        smallest = min(bad, key=lambda i: _size(cases[i]))
-        problem = _value_problem(answers[smallest][k], expecteds[smallest][k], part_names[k])
-        if not problem:
-            problem = (f"{part_names[k]} is wrong. Smallest failing case: "
-                       f"{_describe_inputs(cases[smallest], arg_names)}; expected "
-                       f"{safe.short(expecteds[smallest][k])}, got {safe.short(answers[smallest][k])} "
-                       f"(compared {tolerance_text(rtol, atol)}).")
-        messages.append(problem)
-    right = [part_names[k] for k in range(n)
-             if all(matches(answers[i][k], expecteds[i][k], rtol, atol) for i in range(len(cases)))]
-    prefix = f"{' and '.join(right)} right; " if right else ""
-    return f"{prefix}{' '.join(messages)} {'' if known else hint}".strip()

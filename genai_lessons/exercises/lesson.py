@@ -111,12 +111,14 @@ class Lesson:
         return f'Attempt {record.attempts}: {more}; ex.solution("{name}") shows a solution.'
 
     def _find(self, name) -> str | None:
-        if callable(name) and getattr(name, "__name__", None) in self.exercises:
-            return name.__name__
+        """The exercise meant by `name`: its name (any case, `my_` prefix allowed), its title,
+        or the learner's function itself."""
+        if callable(name):
+            name = getattr(name, "__name__", "")
         if isinstance(name, str):
             key = name.strip().strip("'\"").strip().lower()
             for known in self.exercises:
-                if known.lower() == key or self.exercises[known].title.lower() == key:
+                if key in (known.lower(), f"my_{known.lower()}", self.exercises[known].title.lower()):
                     return known
         return None
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from genai_lessons import data
-from genai_lessons.exercises import safe
+from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.core import Result, Verdict, error_result, precheck_function
 
 TARGET_ACCURACY = 0.95
@@ -121,7 +121,7 @@ def check_train(train) -> Result:
         return _wrong("your function returned None: did you forget `return params` at the end?")
     trained = run.value
     if not isinstance(trained, dict) or set(trained) != set(params):
-        return _wrong(f"your function returned {safe.kind(trained)}; return the trained params, "
+        return _wrong(f"your function returned {answers.kind(trained)}; return the trained params, "
                       f"a dict with the same keys ({', '.join(params)}).")
     sizes = [len(b) for b in recorder.batches]
     seen = {i for b in recorder.batches for i in b if i >= 0}
@@ -148,9 +148,11 @@ def check_train(train) -> Result:
         return _wrong(f"{', '.join(frozen)} never changed: update every parameter, not only "
                       f"{', '.join(n for n in params if n not in frozen)}.")
     if all(r < 0 for r in ratios.values()):
+        last = recorder.losses[-1]
+        went = f"to {last:.3f}" if math.isfinite(last) else "until it was no longer a number (it diverged)"
         return _wrong("each step moved the parameters along the gradient, which climbs the loss "
-                      f"(it went from {recorder.losses[0]:.3f} to {recorder.losses[-1]:.3f}): "
-                      "gradient descent subtracts the gradient.")
+                      f"(it went from {recorder.losses[0]:.3f} {went}): gradient descent subtracts "
+                      "the gradient.")
     off = {n: r for n, r in ratios.items() if not math.isclose(r, LEARNING_RATE, rel_tol=0.02)}
     if off:
         name, ratio = next(iter(off.items()))

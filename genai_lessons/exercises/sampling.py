@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genai_lessons.exercises import safe
+from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.core import Result, Verdict, _none_result, error_result, precheck_function
 
 DRAWS = 3000
@@ -48,15 +48,15 @@ def _as_ids(values, vocabulary):
     for value in values:
         if value is None:
             return None, "your function returned None: did you forget `return`?"
-        array, problem = safe.to_array(value, what="your function's result")
+        array, problem = answers.to_array(value, what="your function's result")
         if array is None:
             return None, problem
         if array.shape != ():
-            return None, (f"your function returned {safe.kind(value)}; return one token id, a "
+            return None, (f"your function returned {answers.kind(value)}; return one token id, a "
                           "single int (for example int(...) of the chosen id).")
         number = float(array)
         if not number.is_integer():
-            return None, (f"your function returned {safe.short(value)}, not a whole number: return "
+            return None, (f"your function returned {answers.short(value)}, not a whole number: return "
                           "the id of the chosen token, not its probability.")
         if not 0 <= number < vocabulary:
             return None, (f"your function returned token {int(number)}, but the vocabulary has "
@@ -96,7 +96,7 @@ def check_top_k_sample(top_k_sample) -> Result:
             return _wrong(problem)
         message = _diagnose(top_k_sample, ids, logits, k)
         if message:
-            return _wrong(f"{message} (on logits={safe.short(logits)}, k={k})")
+            return _wrong(f"{message} (on logits={answers.short(logits)}, k={k})")
     return Result(EXERCISE, Verdict.CORRECT, f"correct: on {len(CASES)} cases, every token drawn "
                   f"was among the k most likely, their frequencies over {DRAWS} draws match the "
                   f"renormalized probabilities (total variation under {MAX_DISTANCE}), and the same "
