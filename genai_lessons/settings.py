@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from genai_lessons.validation import check_int
+from genai_lessons.validation import check_bool, check_int
 
 QUICK_ENV = "GENAI_LESSONS_QUICK"
 """Environment variable that selects quick mode when set to 1 (CI and the test suite do)."""
@@ -32,6 +32,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 T = TypeVar("T")
+
+_FRAMEWORK_MODULES = r"(tensorflow|keras|tf_keras|absl|google\.protobuf|h5py|jax|jaxlib|torch|optree)(\.|$)"
+"""Modules whose DeprecationWarnings and FutureWarnings `quiet_tensorflow` hides."""
 
 
 def is_quick() -> bool:
@@ -92,8 +95,9 @@ def quiet_tensorflow() -> None:
     # ERROR line. Real failures still raise Python exceptions.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
+    # Only the framework's own deprecation noise: a learner's DeprecationWarning still shows.
+    for category in (DeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category, module=_FRAMEWORK_MODULES)
     if "tensorflow" not in sys.modules:
         with _stderr_to_devnull():
             import tensorflow as tf
@@ -116,6 +120,7 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
             in the last digits.
     """
     check_int("seed", seed, minimum=0)
+    check_bool("deterministic", deterministic)
     quiet_tensorflow()
     import keras
 
