@@ -84,6 +84,8 @@ def progress(every: int = 1, metrics=None) -> keras.callbacks.Callback:
         metrics: names of the logged values to show, in this order (default: all, sorted).
     """
     every = check_int("every", every)
+    if metrics is not None and (isinstance(metrics, str) or not hasattr(metrics, "__iter__")):
+        raise TypeError(f"metrics must be a list of metric names, e.g. ['loss'], got {metrics!r}")
     metrics = None if metrics is None else list(metrics)
 
     class _Progress(keras.callbacks.Callback):
