@@ -46,8 +46,12 @@ def _canonical(value):
 
 def run_key(**determinants) -> str:
     """A 16-hex-digit hash of everything that determines a run (plus the mode and backend)."""
-    described = _canonical({"mode": settings.mode(), "backend": keras.backend.backend(),
-                            **determinants})
+    described = {"mode": settings.mode(), "backend": keras.backend.backend()}
+    for name, value in determinants.items():
+        try:
+            described[str(name)] = _canonical(value)
+        except TypeError as error:  # name the determinant that cannot be described
+            raise TypeError(f"{name}: {error}; got {value!r}"[:300]) from None
     text = json.dumps(described, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
