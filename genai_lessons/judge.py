@@ -149,6 +149,8 @@ def train_judge_model(recipe: JudgeRecipe, split: data.Split):
     """
     import keras
 
+    check_type("recipe", recipe, JudgeRecipe)
+    check_type("split", split, data.Split)
     model = _build(recipe)
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
                   loss="sparse_categorical_crossentropy")

@@ -16,7 +16,8 @@ import numpy as np
 from keras import ops
 
 from genai_lessons.validation import (
-    build_config, check_choice, check_images, check_int, check_number, check_seed, check_type, describe)
+    build_config, check_choice, check_concrete, check_images, check_int, check_number, check_seed, check_type,
+    describe)
 
 PACKAGE = "genai_lessons"
 SCORE_METHODS = ("neg_elbo", "reconstruction")
@@ -71,12 +72,16 @@ def _check_beta(beta) -> float:
 def kl_divergence(z_mean, z_log_var):
     """KL(N(mean, diag(exp(log_var))) || N(0, I)) in closed form, summed over the latent axis:
     (batch, latent_dim) twice -> (batch,), every entry >= 0."""
+    check_concrete("z_mean", z_mean)
+    check_concrete("z_log_var", z_log_var)
     return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
 
 
 def reconstruction_loss(images, reconstructions):
     """Negative Bernoulli log-likelihood (binary cross-entropy) summed over pixels:
     (batch, height, width, channels) twice, values in [0, 1] -> (batch,)."""
+    check_concrete("images", images, (0.0, 1.0))
+    check_concrete("reconstructions", reconstructions, (0.0, 1.0))
     per_pixel = keras.losses.binary_crossentropy(images[..., None], reconstructions[..., None])
     return ops.sum(ops.reshape(per_pixel, (ops.shape(images)[0], -1)), axis=-1)
 
