@@ -162,9 +162,7 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
     check_concrete("p_fake", p_fake, (0.0, 1.0))
     if kind == "minimax":
         return -ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
-    if kind == "non_saturating":
-        return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))
-    check_choice("kind", kind, GENERATOR_LOSSES)
+    return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))  # non_saturating
 
 
 # --------------------------------------------------------------------------- the model
@@ -288,8 +286,11 @@ class SampleSnapshots(keras.callbacks.Callback):
 
     def __init__(self, epochs, count: int = 500, seed: int = 0):
         super().__init__()
-        if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__") or not list(epochs):
+        if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__"):
             raise ValueError(f"epochs must be a non-empty list of epoch numbers, got {describe(epochs)}")
+        epochs = list(epochs)  # once: a generator could be read only once
+        if not epochs:
+            raise ValueError("epochs must be a non-empty list of epoch numbers, got []")
         self.epochs = sorted({check_int("epochs", e, 0) for e in epochs})
         check_int("count", count)
         check_seed("seed", seed)
