@@ -565,6 +565,8 @@ def test_a_bad_argument_is_a_clear_error(module, what, argument, call):
 
 
 def _contains_nan(value) -> bool:
+    if value is None:  # np.asarray(None, dtype=float) is NaN
+        return False
     try:
         return bool(np.isnan(np.asarray(value, dtype=float)).any())
     except (TypeError, ValueError):
