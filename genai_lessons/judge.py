@@ -175,7 +175,8 @@ def load_judge(recipe: JudgeRecipe | None = None, *, disk_cache: bool = True,
     if recipe in _MEMORY:
         return _MEMORY[recipe]
     split = data.load_digits(seed=recipe.split_seed)
-    path = (Path(cache_dir) if cache_dir else data.keras_home() / data.CACHE_SUBDIR) / f"digit_judge-{recipe.key()}.weights.h5"
+    folder = Path(cache_dir) if cache_dir else data.keras_home() / data.CACHE_SUBDIR
+    path = folder / f"digit_judge-{recipe.key()}.weights.h5"
     model = None
     if disk_cache and path.is_file():
         try:

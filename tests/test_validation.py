@@ -78,7 +78,8 @@ def test_check_images_shape_range_and_nan():
     nan[0, 0, 0, 0] = math.nan
     for bad, kwargs, message in ((images[0], {}, "shape"), (images[:0], {}, "at least one"),
                                  (images, {"shape": (8, 8, 1)}, "image shape"), (nan, {}, "1 NaN"),
-                                 (images * 3, {}, r"\[0, 1\]"), (images - 2, {"value_range": "symmetric"}, r"\[-1, 1\]")):
+                                 (images * 3, {}, r"\[0, 1\]"),
+                                 (images - 2, {"value_range": "symmetric"}, r"\[-1, 1\]")):
         with pytest.raises(ValueError, match=message):
             V.check_images("images", bad, **kwargs)
 
