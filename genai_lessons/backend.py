@@ -26,6 +26,10 @@ BACKENDS = ("tensorflow", "jax", "torch")
 _FRAMEWORK_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
 
+# Modules whose DeprecationWarning/FutureWarning noise `quiet` hides (and only theirs).
+_FRAMEWORK_MODULES = r"(tensorflow|keras|tf_keras|absl|google\.protobuf|h5py|jax|jaxlib|torch|optree)(\.|$)"
+
+
 class BackendError(RuntimeError):
     """Raised when the selected backend cannot do what was asked; names `KERAS_BACKEND`."""
 
@@ -92,8 +96,9 @@ def quiet() -> None:
     # ERROR line. Real failures still raise Python exceptions.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
+    # Only the frameworks' own deprecation noise: a learner's DeprecationWarning still shows.
+    for category in (DeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category, module=_FRAMEWORK_MODULES)
     import logging
 
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.ERROR)  # "no GPU/TPU found" lines

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from genai_lessons import inference
 from genai_lessons.validation import (
     ArgumentTypeError, build_config, check_array, check_bool, check_int, check_name, check_number,
     check_seed, describe)
@@ -156,14 +157,10 @@ def feature_maps(model, images, layer_names: Sequence[str] | None = None,
                          f"got shape {images.shape}")
     probe = keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names],
                         name=f"{model.name}_features")
-    parts = [[] for _ in layer_names]
-    for start in range(0, len(images), batch_size):
-        outputs = probe(images[start:start + batch_size], training=False)
-        if not isinstance(outputs, (list, tuple)):  # Keras unwraps a one-output list
-            outputs = [outputs]
-        for part, output in zip(parts, outputs):
-            part.append(keras.ops.convert_to_numpy(output))
-    return {name: np.concatenate(part) for name, part in zip(layer_names, parts)}
+    outputs = inference.predict(probe, images, batch_size)
+    if not isinstance(outputs, tuple):  # Keras unwraps a one-output list
+        outputs = (outputs,)
+    return dict(zip(layer_names, outputs))
 
 
 

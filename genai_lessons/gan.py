@@ -17,8 +17,8 @@ from keras import layers, ops
 
 from genai_lessons import backend
 from genai_lessons.validation import (
-    ArgumentTypeError, check_array, check_choice, check_images, check_int, check_number, check_seed,
-    check_type, describe)
+    ArgumentTypeError, check_array, check_choice, check_concrete, check_images, check_int, check_number,
+    check_seed, check_type, describe)
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
 OUTPUT_RANGES = {"symmetric": "tanh", "unit": "sigmoid"}  # image value range -> activation
@@ -145,6 +145,8 @@ def discriminator_loss(p_real, p_fake, label_smoothing: float = 0.0):
     """Mean binary cross-entropy with targets 1 (or 1 - smoothing) on real, 0 on fake:
     -[log D(x) + log(1 - D(G(z)))], averaged over each batch."""
     label_smoothing = _check_smoothing(label_smoothing)
+    check_concrete("p_real", p_real, (0.0, 1.0))
+    check_concrete("p_fake", p_fake, (0.0, 1.0))
     real = ops.binary_crossentropy(ops.full_like(p_real, 1.0 - label_smoothing), p_real)
     fake = ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake)
     return ops.mean(real) + ops.mean(fake)
@@ -156,11 +158,11 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
     "minimax" minimises log(1 - D(G(z))), the game's own objective, whose gradient vanishes
     while D confidently rejects the fakes; "non_saturating" minimises -log D(G(z)) instead.
     """
+    check_choice("kind", kind, GENERATOR_LOSSES)
+    check_concrete("p_fake", p_fake, (0.0, 1.0))
     if kind == "minimax":
         return -ops.mean(ops.binary_crossentropy(ops.zeros_like(p_fake), p_fake))
-    if kind == "non_saturating":
-        return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))
-    check_choice("kind", kind, GENERATOR_LOSSES)
+    return ops.mean(ops.binary_crossentropy(ops.ones_like(p_fake), p_fake))  # non_saturating
 
 
 # --------------------------------------------------------------------------- the model
@@ -294,8 +296,11 @@ class SampleSnapshots(keras.callbacks.Callback):
 
     def __init__(self, epochs, count: int = 500, seed: int = 0):
         super().__init__()
-        if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__") or not list(epochs):
+        if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__"):
             raise ValueError(f"epochs must be a non-empty list of epoch numbers, got {describe(epochs)}")
+        epochs = list(epochs)  # once: a generator could be read only once
+        if not epochs:
+            raise ValueError("epochs must be a non-empty list of epoch numbers, got []")
         self.epochs = sorted({check_int("epochs", e, 0) for e in epochs})
         check_int("count", count)
         check_seed("seed", seed)

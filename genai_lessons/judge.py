@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_lessons import cnn, data
+from genai_lessons import cnn, data, inference
 from genai_lessons.metrics import frechet_distance
 from genai_lessons.validation import (
     build_config, check_bool, check_choice, check_images, check_int, check_number, check_seed, check_type)
@@ -94,16 +94,8 @@ class DigitJudge:
         return array if value_range == "unit" else (array + 1.0) / 2.0
 
     def _run(self, images, value_range: str) -> tuple[np.ndarray, np.ndarray]:
-        import keras
-
-        array = self._unit_images(images, value_range)
-        embeddings, probabilities = [], []
-        for start in range(0, len(array), 1024):
-            embedding, probability = self._probe(array[start:start + 1024], training=False)
-            embeddings.append(keras.ops.convert_to_numpy(embedding))
-            probabilities.append(keras.ops.convert_to_numpy(probability))
-        return (np.concatenate(embeddings).astype(np.float64),
-                np.concatenate(probabilities).astype(np.float64))
+        embeddings, probabilities = inference.predict(self._probe, self._unit_images(images, value_range))
+        return embeddings.astype(np.float64), probabilities.astype(np.float64)
 
     def predict_proba(self, images, value_range: str = "unit") -> np.ndarray:
         """Class probabilities (n, 10) of images (n, 8, 8, 1) in [0, 1] ("unit") or [-1, 1]
@@ -149,6 +141,8 @@ def train_judge_model(recipe: JudgeRecipe, split: data.Split):
     """
     import keras
 
+    check_type("recipe", recipe, JudgeRecipe)
+    check_type("split", split, data.Split)
     model = _build(recipe)
     model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
                   loss="sparse_categorical_crossentropy")
@@ -181,7 +175,8 @@ def load_judge(recipe: JudgeRecipe | None = None, *, disk_cache: bool = True,
     if recipe in _MEMORY:
         return _MEMORY[recipe]
     split = data.load_digits(seed=recipe.split_seed)
-    path = (Path(cache_dir) if cache_dir else data.keras_home() / data.CACHE_SUBDIR) / f"digit_judge-{recipe.key()}.weights.h5"
+    folder = Path(cache_dir) if cache_dir else data.keras_home() / data.CACHE_SUBDIR
+    path = folder / f"digit_judge-{recipe.key()}.weights.h5"
     model = None
     if disk_cache and path.is_file():
         try:
@@ -193,7 +188,7 @@ def load_judge(recipe: JudgeRecipe | None = None, *, disk_cache: bool = True,
         model = train_judge_model(recipe, split)
         if disk_cache:
             _save_weights(model, path)
-    predicted = model.predict(split.x_test, batch_size=1024, verbose=0).argmax(axis=1)
+    predicted = inference.predict(model, split.x_test).argmax(axis=1)
     judge = DigitJudge(model, recipe, test_accuracy=float(np.mean(predicted == split.y_test)))
     _MEMORY[recipe] = judge
     return judge

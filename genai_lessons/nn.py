@@ -111,8 +111,11 @@ def one_hot(labels: np.ndarray, classes: int, dtype=np.float64) -> np.ndarray:
 
 
 def _numbers(argument: str, z) -> np.ndarray:
-    """An array of numbers, keeping a float dtype (float32 stays float32)."""
+    """An array of numbers, keeping a float dtype (float32 stays float32); NaN refused
+    (infinities are fine: sigmoid(inf) is 1, relu(inf) is inf)."""
     array = check_array(argument, z, min_length=0, dtype=None, finite=False)
+    if array.dtype.kind in "fc" and np.isnan(array).any():
+        raise ValueError(f"{argument} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
     return array if np.issubdtype(array.dtype, np.floating) else array.astype(np.float64)
 
 

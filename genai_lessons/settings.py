@@ -15,7 +15,7 @@ from typing import TypeVar
 import numpy as np
 
 from genai_lessons import backend
-from genai_lessons.validation import check_int
+from genai_lessons.validation import check_bool, check_int
 
 QUICK_ENV = "GENAI_LESSONS_QUICK"
 """Environment variable that selects quick mode when set to 1 (CI and the test suite do)."""
@@ -30,7 +30,6 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 T = TypeVar("T")
-
 
 def is_quick() -> bool:
     """Return True when quick mode is selected by `GENAI_LESSONS_QUICK`.
@@ -76,6 +75,7 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
             on a GPU runs are seeded but may differ in the last digits.
     """
     check_int("seed", seed, minimum=0)
+    check_bool("deterministic", deterministic)
     quiet_logs()
     import keras
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from genai_lessons.data import DownloadError, Remote, _cache_folder, fetch
 from genai_lessons.validation import (
-    ArgumentTypeError, check_array, check_choice, check_ids, check_int, check_number, describe)
+    ArgumentTypeError, check_choice, check_ids, check_int, check_number, describe)
 
 CORPORA = ("python_docs", "shakespeare")
 

@@ -46,8 +46,12 @@ def _canonical(value):
 
 def run_key(**determinants) -> str:
     """A 16-hex-digit hash of everything that determines a run (plus the mode and backend)."""
-    described = _canonical({"mode": settings.mode(), "backend": keras.backend.backend(),
-                            **determinants})
+    described = {"mode": settings.mode(), "backend": keras.backend.backend()}
+    for name, value in determinants.items():
+        try:
+            described[str(name)] = _canonical(value)
+        except TypeError as error:  # name the determinant that cannot be described
+            raise TypeError(f"{name}: {error}; got {value!r}"[:300]) from None
     text = json.dumps(described, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -84,6 +88,8 @@ def progress(every: int = 1, metrics=None) -> keras.callbacks.Callback:
         metrics: names of the logged values to show, in this order (default: all, sorted).
     """
     every = check_int("every", every)
+    if metrics is not None and (isinstance(metrics, str) or not hasattr(metrics, "__iter__")):
+        raise TypeError(f"metrics must be a list of metric names, e.g. ['loss'], got {metrics!r}")
     metrics = None if metrics is None else list(metrics)
 
     class _Progress(keras.callbacks.Callback):

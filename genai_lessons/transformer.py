@@ -15,7 +15,7 @@ from keras import ops
 
 from genai_lessons.text import make_windows
 from genai_lessons.validation import (
-    build_config, check_choice, check_ids, check_int, check_number, check_seed, check_type)
+    build_config, check_choice, check_concrete, check_ids, check_int, check_number, check_seed, check_type)
 
 _MASKED = -1e9  # added to forbidden scores: exp() underflows to exactly 0, with no inf - inf NaN
 
@@ -53,6 +53,8 @@ def scaled_dot_product_attention(query, key, value, mask=None):
         `(output, weights)`: (..., queries, d_value) and (..., queries, keys); each row of
         `weights` sums to 1.
     """
+    for argument, tensor in (("query", query), ("key", key), ("value", value)):
+        check_concrete(argument, tensor)
     if len(query.shape) < 2 or len(key.shape) < 2 or len(value.shape) < 2:
         raise ValueError(f"query, key and value need at least 2 dimensions, got shapes "
                          f"{query.shape}, {key.shape}, {value.shape}")

@@ -15,8 +15,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from genai_lessons import inference
 from genai_lessons.validation import (
-    build_config, check_choice, check_images, check_int, check_number, check_seed, check_type, describe)
+    build_config, check_choice, check_concrete, check_images, check_int, check_number, check_seed, check_type,
+    describe)
 
 PACKAGE = "genai_lessons"
 SCORE_METHODS = ("neg_elbo", "reconstruction")
@@ -71,12 +73,16 @@ def _check_beta(beta) -> float:
 def kl_divergence(z_mean, z_log_var):
     """KL(N(mean, diag(exp(log_var))) || N(0, I)) in closed form, summed over the latent axis:
     (batch, latent_dim) twice -> (batch,), every entry >= 0."""
+    check_concrete("z_mean", z_mean)
+    check_concrete("z_log_var", z_log_var)
     return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
 
 
 def reconstruction_loss(images, reconstructions):
     """Negative Bernoulli log-likelihood (binary cross-entropy) summed over pixels:
     (batch, height, width, channels) twice, values in [0, 1] -> (batch,)."""
+    check_concrete("images", images, (0.0, 1.0))
+    check_concrete("reconstructions", reconstructions, (0.0, 1.0))
     per_pixel = keras.losses.binary_crossentropy(images[..., None], reconstructions[..., None])
     return ops.sum(ops.reshape(per_pixel, (ops.shape(images)[0], -1)), axis=-1)
 
@@ -263,20 +269,10 @@ def _model_images(model: keras.Model, images) -> np.ndarray:
     return _check_images("images", images, tuple(model.input_shape[1:]))
 
 
-def _run(model: keras.Model, inputs, batch_size: int = 1024):
-    """Call `model` eagerly on NumPy inputs in chunks (no tf.data pipeline, nothing to trace);
-    NumPy out, a tuple of arrays for a model with several outputs."""
-    parts = [model(inputs[i:i + batch_size], training=False) for i in range(0, len(inputs), batch_size)]
-    if isinstance(parts[0], (list, tuple)):
-        return tuple(np.concatenate([ops.convert_to_numpy(p[k]) for p in parts])
-                     for k in range(len(parts[0])))
-    return np.concatenate([ops.convert_to_numpy(p) for p in parts])
-
-
 def encode(vae: VAE, images) -> tuple[np.ndarray, np.ndarray]:
     """The encoder's `(z_mean, z_log_var)` for images in [0, 1], each (batch, latent_dim)."""
     check_type("vae", vae, VAE)
-    return _run(vae.encoder, _model_images(vae.encoder, images))
+    return inference.predict(vae.encoder, _model_images(vae.encoder, images))
 
 
 def reconstruct(model: keras.Model, images) -> np.ndarray:
@@ -285,8 +281,8 @@ def reconstruct(model: keras.Model, images) -> np.ndarray:
     check_type("model", model, keras.Model, "VAE or keras.Model")
     images = _model_images(model, images)
     if isinstance(model, VAE):
-        return _run(model.decoder, encode(model, images)[0])
-    return _run(model, images)
+        return inference.predict(model.decoder, encode(model, images)[0])
+    return inference.predict(model, images)
 
 
 def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
@@ -301,7 +297,7 @@ def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
     z_mean, z_log_var = encode(vae, images)
     reconstruction = np.zeros(len(images))
     for _ in range(samples):
-        decoded = _run(vae.decoder, ops.convert_to_numpy(vae.sampling([z_mean, z_log_var])))
+        decoded = inference.predict(vae.decoder, ops.convert_to_numpy(vae.sampling([z_mean, z_log_var])))
         reconstruction += ops.convert_to_numpy(reconstruction_loss(images, decoded))
     return reconstruction / samples + ops.convert_to_numpy(kl_divergence(z_mean, z_log_var))
 
@@ -335,4 +331,4 @@ def sample_prior(decoder: keras.Model, n: int, seed: int = 0) -> np.ndarray:
     check_int("n", n)
     check_seed("seed", seed)
     z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
-    return _run(decoder, z.astype("float32"))
+    return inference.predict(decoder, z.astype("float32"))

@@ -257,6 +257,23 @@ def check_images(argument: str, value, shape: tuple | None = None,
     return array
 
 
+def check_concrete(argument: str, value, value_range: tuple[float, float] | None = None):
+    """For maths that also runs on backend tensors inside a traced graph (losses, attention):
+    when `value` is concrete NumPy data (an array, list or number), raise on NaN and on values
+    outside `value_range`; anything else (a Keras or backend tensor) passes unchecked.
+
+    Returns `value` unchanged, so the maths sees exactly what it was given.
+    """
+    if isinstance(value, (np.ndarray, np.generic, list, tuple, numbers.Number)):
+        array = _as_array(argument, value)
+        if array.dtype.kind in "fc" and np.isnan(array).any():
+            raise ValueError(f"{argument} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
+        if value_range is not None and array.size and (array.min() < value_range[0] or array.max() > value_range[1]):
+            raise ValueError(f"{argument} must lie in [{value_range[0]:g}, {value_range[1]:g}], "
+                             f"got values from {array.min():.4g} to {array.max():.4g}")
+    return value
+
+
 # --------------------------------------------------------------------------- configs
 
 

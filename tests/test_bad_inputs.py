@@ -288,7 +288,8 @@ case("cnn", "feature_maps(NaN images)", "images", lambda: cnn.feature_maps(tiny_
 case("cnn", "feature_maps(empty images)", "images", lambda: cnn.feature_maps(tiny_cnn(), np.zeros((0, 8, 8, 1))))
 case("cnn", "feature_maps(wrong image shape)", "images", lambda: cnn.feature_maps(tiny_cnn(), images(shape=(9, 9, 1))))
 case("cnn", "feature_maps(images=None)", "images", lambda: cnn.feature_maps(tiny_cnn(), None))
-case("cnn", "feature_maps(layer_names=['nope'])", "layer_names", lambda: cnn.feature_maps(tiny_cnn(), images(), ["nope"]))
+case("cnn", "feature_maps(layer_names=['nope'])", "layer_names",
+     lambda: cnn.feature_maps(tiny_cnn(), images(), ["nope"]))
 case("cnn", "feature_maps(layer_names='block1_conv1')", "layer_names",
      lambda: cnn.feature_maps(tiny_cnn(), images(), "block1_conv1"))
 for value in (0, 1.5, None):
@@ -384,7 +385,8 @@ case("vae", "VAE(encoder=None)", "encoder", lambda: vae.VAE(None, tiny_vae().dec
 TINY_VAE = vae.VAEConfig(hidden_units=(4,))
 ONE_EPOCH = vae.TrainConfig(epochs=1, batch_size=4)
 for what, argument, kwargs in (
-        ("NaN images", "images", {"images": images(fill=NAN)}), ("images in [0, 2]", "images", {"images": images() * 2}),
+        ("NaN images", "images", {"images": images(fill=NAN)}),
+        ("images in [0, 2]", "images", {"images": images() * 2}),
         ("empty images", "images", {"images": np.zeros((0, 8, 8, 1))}),
         ("wrong image shape", "images", {"images": images(shape=(9, 9, 1))}),
         ("config='small'", "config", {"config": "small"}), ("train=dict", "train", {"train": {"epochs": 1}}),
@@ -521,6 +523,32 @@ case("training", "progress(metrics=5)", "metrics", lambda: training.progress(met
 case("training", "progress(metrics='loss')", "metrics", lambda: training.progress(metrics="loss"))
 
 
+# maths that also runs on tensors: concrete NumPy inputs are checked
+for function in ("sigmoid", "softmax"):
+    case("nn", f"{function}(NaN)", "z", lambda f=function: getattr(nn, f)(with_nan(np.zeros((2, 3)))))
+case("nn", "activation('tanh', NaN)", "z", lambda: nn.activation("tanh", with_nan(np.zeros(3))))
+case("nn", "activation_derivative('relu', NaN)", "z", lambda: nn.activation_derivative("relu", with_nan(np.zeros(3))))
+case("gan", "discriminator_loss(NaN p_real)", "p_real", lambda: gan.discriminator_loss(with_nan(P), P))
+case("gan", "discriminator_loss(p_fake above 1)", "p_fake", lambda: gan.discriminator_loss(P, P + 1))
+case("gan", "generator_loss(NaN p_fake)", "p_fake", lambda: gan.generator_loss(with_nan(P)))
+case("gan", "generator_loss(p_fake below 0)", "p_fake", lambda: gan.generator_loss(P - 1, "minimax"))
+case("vae", "kl_divergence(NaN z_mean)", "z_mean",
+     lambda: vae.kl_divergence(with_nan(np.zeros((2, 2))), np.zeros((2, 2))))
+case("vae", "kl_divergence(NaN z_log_var)", "z_log_var",
+     lambda: vae.kl_divergence(np.zeros((2, 2)), with_nan(np.zeros((2, 2)))))
+case("vae", "reconstruction_loss(images in [0, 2])", "images", lambda: vae.reconstruction_loss(images() * 2, images()))
+case("vae", "reconstruction_loss(NaN reconstructions)", "reconstructions",
+     lambda: vae.reconstruction_loss(images(), images(fill=NAN)))
+for argument in ("query", "key", "value"):
+    arrays = {"query": Q, "key": Q, "value": Q, argument: with_nan(Q).astype("float32")}
+    case("transformer", f"scaled_dot_product_attention(NaN {argument})", argument,
+         lambda a=arrays: transformer.scaled_dot_product_attention(**a))
+case("judge", "train_judge_model(recipe='default')", "recipe",
+     lambda: judge.train_judge_model("default", data.load_digits()))
+case("judge", "train_judge_model(split=tuple)", "split",
+     lambda: judge.train_judge_model(judge.JudgeRecipe(), (X, Y, X, Y)))
+
+
 # --------------------------------------------------------------------------- the test
 
 
@@ -537,6 +565,8 @@ def test_a_bad_argument_is_a_clear_error(module, what, argument, call):
 
 
 def _contains_nan(value) -> bool:
+    if value is None:  # np.asarray(None, dtype=float) is NaN
+        return False
     try:
         return bool(np.isnan(np.asarray(value, dtype=float)).any())
     except (TypeError, ValueError):

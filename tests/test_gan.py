@@ -92,9 +92,15 @@ def test_bad_arguments_raise_naming_the_argument(call, word):
         call()
 
 
-def test_config_is_frozen():
-    with pytest.raises(AttributeError):
-        gan.GANConfig().latent_dim = 3
+def test_config_is_validated_on_every_construction_replace_included():
+    import dataclasses
+
+    config = gan.GANConfig(generator_lr=1e-3)
+    with pytest.raises(ValueError, match="generator_lr must be a finite number > 0, got nan"):
+        dataclasses.replace(config, generator_lr=float("nan"))  # NaN fails every comparison
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
+        dataclasses.replace(config, seed=-1)
+    assert dataclasses.replace(config, seed=4).generator_lr == 1e-3
 
 
 # --------------------------------------------------------------------------- losses

@@ -61,6 +61,7 @@ def test_setup_prints_one_line_report_and_sets_the_style(capsys, monkeypatch):
     import matplotlib as mpl
 
     monkeypatch.setenv(settings.QUICK_ENV, "1")
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL")  # conftest.py sets it: setup must set it itself
     settings.setup(seed=3)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
@@ -70,7 +71,21 @@ def test_setup_prints_one_line_report_and_sets_the_style(capsys, monkeypatch):
     for key in ("python", "keras", f"backend {backend} | {backend} ", "device", "mode quick", "seed 3"):
         assert key in lines[0]
     assert mpl.rcParams["axes.spines.top"] is False
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] in {"2", "3"}
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
+def test_quiet_tensorflow_hides_framework_deprecations_but_not_the_learners():
+    import warnings
+
+    settings.quiet_tensorflow()
+    shown = []
+    for module in ("__main__", "genai_lessons.nn", "keras.src.saving", "tensorflow.python.ops"):
+        with warnings.catch_warnings(record=True) as caught:  # keeps the filters just set
+            warnings.warn_explicit("old API", DeprecationWarning, f"{module}.py", 1, module=module, registry={})
+            warnings.warn_explicit("changes soon", FutureWarning, f"{module}.py", 2, module=module, registry={})
+        shown += [(module, w.category.__name__) for w in caught]
+    assert shown == [("__main__", "DeprecationWarning"), ("__main__", "FutureWarning"),
+                     ("genai_lessons.nn", "DeprecationWarning"), ("genai_lessons.nn", "FutureWarning")]
 
 
 def test_environment_report_names_device_and_versions():

@@ -93,3 +93,26 @@ def test_progress_prints_every_n_epochs_and_the_last(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[1] for line in lines] == ["1", "2", "4", "5"]
     assert all(line.split()[2] == "loss" for line in lines)
+
+
+def test_same_architecture_but_changed_data_or_rate_starts_fresh(tmp_path, monkeypatch):
+    """The silent case: nothing would crash if a changed run resumed the old one's weights."""
+    monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
+    with pytest.raises(KeyboardInterrupt):
+        _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.1), _StopAt(2)])
+    assert _fit(4, x[::-1], y, 5, [training.backup("test", "silent", data=x[::-1], rate=0.1)]).epoch == [0, 1, 2, 3, 4]
+    assert _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.2)]).epoch == [0, 1, 2, 3, 4]
+    assert _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.1)]).epoch == [3, 4]
+
+
+def test_configs_are_told_apart_by_type_and_nested_values():
+    @dataclasses.dataclass(frozen=True)
+    class Other:
+        units: int = 4
+        rate: float = 0.1
+
+    assert training.run_key(config=Config()) != training.run_key(config=Other())
+    assert training.run_key(sizes=[4, 8]) != training.run_key(sizes=[8, 4])
+    assert training.run_key(value=1) != training.run_key(value="1") != training.run_key(value=True)

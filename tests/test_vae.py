@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from genai_lessons import backend, data, vae
+from genai_lessons import backend, data, inference, vae
 
 TINY = vae.VAEConfig(latent_dim=2, hidden_units=(32,), seed=3)
 
@@ -171,7 +171,8 @@ def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
     assert z_mean.shape == z_log_var.shape == (30, 4)
     expected = np.asarray(model.decoder(np.asarray(model.encoder(images)[0])))
     np.testing.assert_allclose(vae.reconstruct(model, images), expected, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(vae._run(model.decoder, z_mean, batch_size=7), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(inference.predict(model.decoder, z_mean, batch_size=7), expected,
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_sample_prior_is_reproducible_and_in_range(trained):
