@@ -11,7 +11,7 @@ Keras's own `fit` trains it on any backend. Samplers are in `genai_lessons.sampl
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 import keras
 import numpy as np
@@ -253,8 +253,6 @@ class Diffusion(keras.Model):
         return ops.convert_to_numpy(self.denoiser([x_t, *condition], training=False))
 
     def get_config(self):
-        from dataclasses import asdict
-
         return {**super().get_config(), "denoiser": keras.saving.serialize_keras_object(self.denoiser),
                 "config": asdict(self.config)}
 
@@ -267,16 +265,12 @@ class Diffusion(keras.Model):
 
 def _tupled(config: DiffusionConfig) -> DiffusionConfig:
     # A config read back from JSON holds lists; the dataclass wants a tuple shape.
-    from dataclasses import replace
-
     return replace(config, data_shape=tuple(config.data_shape))
 
 
 def build_diffusion(config: DiffusionConfig | None = None, **overrides) -> Diffusion:
     """A diffusion model with a point MLP (1-D data_shape) or a tiny U-Net (images), built and
     ready to compile. Keyword arguments override fields of `config`."""
-    from dataclasses import replace
-
     config = replace(config if config is not None else DiffusionConfig(), **overrides)
     builder = build_point_denoiser if len(config.data_shape) == 1 else build_image_denoiser
     model = Diffusion(builder(config), config, name="diffusion")

@@ -211,3 +211,11 @@ def test_bad_sampler_arguments_raise():
     with pytest.raises(ValueError, match="conditional"):
         sampling.noise_predictor(diffusion.build_diffusion(TINY_POINTS), [0])
     np.testing.assert_array_equal(sampling.ddim_steps(200, 2), [200, 100, 0])
+
+
+def test_builder_takes_overrides_and_validates_them():
+    model = diffusion.build_diffusion(TINY_POINTS, width=16, steps=30)
+    assert model.config.width == 16 and model.config.steps == 30 and model.schedule.steps == 30
+    assert model.denoiser.get_layer("hidden_1").units == 16
+    with pytest.raises(ValueError, match="width"):
+        diffusion.build_diffusion(TINY_POINTS, width=0)
