@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genai_lessons import data
 from genai_lessons.data import DownloadError, Remote, _cache_folder, fetch
 from genai_lessons.validation import (
     ArgumentTypeError, check_choice, check_ids, check_int, check_number, describe)
@@ -48,7 +49,8 @@ def load_corpus(name: str = "python_docs", cache_dir: str | Path | None = None) 
     try:
         return fetch(SHAKESPEARE, cache_dir).read_text(encoding="utf-8")
     except DownloadError:
-        print("shakespeare could not be downloaded (offline?), so python_docs is used instead.")
+        print(f"shakespeare could not be downloaded (offline, or no answer within {data.DOWNLOAD_TIMEOUT:g} s), "
+              f"so python_docs is used instead.")
         return _python_docs()
 
 

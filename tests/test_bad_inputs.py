@@ -29,6 +29,7 @@ from genai_lessons import (  # noqa: E402
 
 NAN, INF = math.nan, math.inf
 RNG = np.random.default_rng(0)
+SCRATCH = tempfile.TemporaryDirectory()  # removed when the test process ends
 
 
 # --------------------------------------------------------------------------- tiny objects
@@ -70,7 +71,7 @@ def tiny_judge():
 def notebook_file() -> Path:
     import nbformat
 
-    path = Path(tempfile.mkdtemp()) / "01_tiny.ipynb"
+    path = Path(SCRATCH.name) / "01_tiny.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), path)
     return path
 
@@ -140,7 +141,7 @@ case("runner", "run_notebook(progress=5)", "progress",
 case("runner", "markdown_table(runs=[1])", "runs", lambda: runner.markdown_table([1], "quick"))
 case("runner", "markdown_table(mode='fast')", "mode", lambda: runner.markdown_table([], "fast"))
 case("runner", "write_results(runs=None)", "runs",
-     lambda: runner.write_results(None, tempfile.mkdtemp(), "quick"))
+     lambda: runner.write_results(None, SCRATCH.name, "quick"))
 
 # data
 for fraction in (0, 1, NAN, INF, "0.2", None, True):
