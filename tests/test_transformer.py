@@ -174,9 +174,9 @@ def test_generate_is_seeded_and_top_k_restricts(gpt):
 def test_short_training_beats_the_bigram_baseline():
     # Random words whose third letter is set by their first: after "a" a bigram model can only
     # guess among t, d, g, n, while a model that looks two characters back knows.
-    text = "".join(np.random.default_rng(0).choice(["pat ", "bad ", "sag ", "kan "], size=3000))
-    chars = sorted(set(text))
-    ids = np.array([chars.index(c) for c in text], dtype=np.int32)
+    words = "".join(np.random.default_rng(0).choice(["pat ", "bad ", "sag ", "kan "], size=3000))
+    chars = sorted(set(words))
+    ids = np.array([chars.index(c) for c in words], dtype=np.int32)
     train, held = ids[:10000], ids[10000:]
     keras.utils.set_random_seed(0)
     config = T.GPTConfig(vocab_size=len(chars), context=16, width=32, num_heads=2, num_layers=1)
