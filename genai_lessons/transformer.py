@@ -1,5 +1,5 @@
 """Attention and a small GPT: scaled dot-product attention, the causal mask, a transformer
-block, a decoder-only language model, text generation and the baselines it must beat.
+block, a decoder-only language model, its training optimizer, evaluation and text generation.
 
 Shapes: token ids (batch, length); activations (batch, length, width); attention weights
 (batch, heads, queries, keys). The model math is in `keras.ops`, so it runs on any backend.
@@ -13,10 +13,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from genai_lessons.text import make_windows
 from genai_lessons.validation import (
     build_config, check_choice, check_concrete, check_ids, check_int, check_number, check_seed, check_type)
 
+POSITIONS = ("learned", "sinusoidal", "none")
 _MASKED = -1e9  # added to forbidden scores: exp() underflows to exactly 0, with no inf - inf NaN
 
 
@@ -92,17 +92,20 @@ class PositionalEmbedding(keras.layers.Layer):
         vocab_size: number of distinct tokens.
         context: the longest sequence the model accepts.
         width: embedding size.
-        positions: "learned" (a trained vector per position) or "sinusoidal" (fixed).
+        positions: "learned" (a trained vector per position), "sinusoidal" (fixed) or
+            "none" (no position information, to measure what it is worth).
     """
 
     def __init__(self, vocab_size: int, context: int, width: int, positions: str = "learned", **kwargs):
         super().__init__(**kwargs)
         self.vocab_size, self.context = check_int("vocab_size", vocab_size), check_int("context", context)
         self.width = check_int("width", width)
-        self.positions = check_choice("positions", positions, ("learned", "sinusoidal"))
+        self.positions = check_choice("positions", positions, POSITIONS)
         self.tokens = keras.layers.Embedding(vocab_size, width, name="tokens")
         if positions == "sinusoidal":
             self.table = sinusoidal_positions(context, width)
+        elif positions == "none":  # an ablation: nothing tells the model where a token is
+            self.table = np.zeros((context, width), dtype=np.float32)
 
     def build(self, input_shape):
         self.tokens.build(input_shape)
@@ -209,14 +212,14 @@ class GPTConfig:
     num_layers: int = 3  # transformer blocks
     mlp_ratio: int = 4  # hidden size of each block's MLP, as a multiple of width
     dropout: float = 0.0  # after the embedding and on each residual branch while training
-    positions: str = "learned"  # "learned" or "sinusoidal"
+    positions: str = "learned"  # "learned", "sinusoidal" or "none"
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "num_layers", "mlp_ratio"):
             check_int(name, getattr(self, name))
         _check_heads(self.width, self.num_heads)
         _check_dropout(self.dropout)
-        check_choice("positions", self.positions, ("learned", "sinusoidal"))
+        check_choice("positions", self.positions, POSITIONS)
 
 
 def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
@@ -235,6 +238,69 @@ def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
     x = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")(x)
     logits = keras.layers.Dense(config.vocab_size, name="logits")(x)
     return keras.Model(ids, logits, name="gpt")
+
+
+def decayed_variables(model: keras.Model) -> list:
+    """The weights that weight decay should shrink: the matrices of the dense layers.
+
+    Biases, layer-norm scales and shifts, and the token and position embeddings are left out,
+    as nanoGPT does: decaying a layer norm's scale or a rarely seen token's vector towards
+    zero fights what they are for, while shrinking matrices regularises the maps between them.
+    """
+    embedding = {id(v) for layer in model.layers if isinstance(layer, PositionalEmbedding)
+                 for v in layer.weights}
+    return [v for v in model.trainable_variables if len(v.shape) >= 2 and id(v) not in embedding]
+
+
+def make_optimizer(model: keras.Model, learning_rate, weight_decay: float = 0.1,
+                   **kwargs) -> keras.optimizers.AdamW:
+    """AdamW that applies `weight_decay` to `decayed_variables(model)` only.
+
+    Args:
+        model: the model the optimizer will train (already built).
+        learning_rate: a number or a `keras.optimizers.schedules` schedule.
+        weight_decay: the decoupled decay rate of the matrices.
+        **kwargs: passed on to `keras.optimizers.AdamW` (beta_2, clipnorm...).
+    """
+    weight_decay = check_number("weight_decay", weight_decay, minimum=0.0)
+    optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **kwargs)
+    decayed = {id(v) for v in decayed_variables(model)}
+    optimizer.exclude_from_weight_decay(
+        var_list=[v for v in model.trainable_variables if id(v) not in decayed])
+    return optimizer
+
+
+def next_token_losses(model: keras.Model, ids, batch_size: int = 128) -> np.ndarray:
+    """-ln p(ids[t] | ids[:t]) for t = 1 .. len(ids) - 1, each token predicted once, (len(ids) - 1,).
+
+    Windows of the model's context overlap by half: the first window scores all its positions,
+    each later one only the positions no earlier window reached, so every prediction after the
+    first half-window sees at least context/2 earlier tokens (scoring non-overlapping windows
+    instead would count the poorly informed first positions of every window). These are the
+    same tokens that `ngrams.KneserNey.cross_entropy(ids)` scores.
+    """
+    context = _context_of(model)
+    ids = check_ids("ids", ids, ndim=1, min_length=2)
+    check_int("batch_size", batch_size)
+    length = min(context, ids.size - 1)
+    starts = np.unique(np.minimum(np.arange(0, ids.size - 1, max(length // 2, 1)), ids.size - 1 - length))
+    losses, scored = [], 0  # predictions of ids[1 .. scored] are done
+    for first in range(0, len(starts), batch_size):
+        chunk = starts[first:first + batch_size]
+        windows = ids[chunk[:, None] + np.arange(length + 1)].astype(np.int32)
+        logits = ops.convert_to_numpy(model(windows[:, :-1], training=False)).astype(np.float64)
+        log_probs = logits - logits.max(-1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
+        nll = -np.take_along_axis(log_probs, windows[:, 1:, None].astype(np.int64), -1)[..., 0]
+        for start, row in zip(chunk, nll):
+            losses.append(row[scored - start:])  # the positions no earlier window reached
+            scored = start + length
+    return np.concatenate(losses)
+
+
+def cross_entropy(model: keras.Model, ids, batch_size: int = 128) -> float:
+    """The mean of `next_token_losses(model, ids)`: nats per token, every token after the first."""
+    return float(next_token_losses(model, ids, batch_size).mean())
 
 
 def _context_of(model: keras.Model) -> int:
@@ -305,89 +371,3 @@ def attention_maps(model: keras.Model, ids) -> np.ndarray:
         maps.append(ops.convert_to_numpy(block.attention_weights(x))[0])
         x = block(x, training=False)
     return np.stack(maps)
-
-
-def _baseline_args(train_ids, eval_ids, vocab_size, smoothing, minimum):
-    check_int("vocab_size", vocab_size)
-    if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not smoothing > 0:
-        raise ValueError(f"smoothing must be a positive number, got {smoothing!r}")
-    checked = []
-    for name, ids in (("train_ids", train_ids), ("eval_ids", eval_ids)):
-        ids = np.asarray(ids)
-        if ids.ndim != 1 or ids.size < minimum or not np.issubdtype(ids.dtype, np.integer):
-            raise ValueError(f"{name} must be a 1D integer array of at least {minimum} ids, got shape {ids.shape}")
-        if ids.min() < 0 or ids.max() >= vocab_size:
-            raise ValueError(f"{name} must lie in [0, {vocab_size - 1}], got {ids.min()}..{ids.max()}")
-        checked.append(ids)
-    return checked
-
-
-def unigram_cross_entropy(train_ids, eval_ids, vocab_size: int, smoothing: float = 0.1) -> float:
-    """Cross-entropy (nats per token) on eval_ids of token frequencies counted on train_ids,
-    with `smoothing` added to every count so unseen tokens keep a small probability."""
-    train, held = _baseline_args(train_ids, eval_ids, vocab_size, smoothing, minimum=1)
-    counts = np.bincount(train, minlength=vocab_size) + smoothing
-    return float(-np.log(counts / counts.sum())[held].mean())
-
-
-def bigram_cross_entropy(train_ids, eval_ids, vocab_size: int, smoothing: float = 0.1) -> float:
-    """Cross-entropy (nats per token) of predicting each eval token from the one before it,
-    with next-token frequencies counted on train_ids (add-`smoothing`)."""
-    train, held = _baseline_args(train_ids, eval_ids, vocab_size, smoothing, minimum=2)
-    counts = np.full((vocab_size, vocab_size), smoothing)
-    np.add.at(counts, (train[:-1], train[1:]), 1.0)
-    log_probs = np.log(counts / counts.sum(axis=1, keepdims=True))
-    return float(-log_probs[held[:-1], held[1:]].mean())
-
-
-class RandomWindows(keras.utils.PyDataset):
-    """Training batches of (inputs, next-token targets) windows drawn at random places of the
-    text; batch `index` is a pure function of (seed, index), so training is reproducible.
-
-    Args:
-        ids: 1D training token ids.
-        context: window length.
-        batch_size: windows per batch.
-        batches: number of batches (the total training steps).
-        seed: sampling seed.
-    """
-
-    def __init__(self, ids, context: int, batch_size: int, batches: int, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.context, self.batch_size = check_int("context", context), check_int("batch_size", batch_size)
-        self.batches, self.seed = check_int("batches", batches), seed
-        self.ids = np.asarray(ids, dtype=np.int32)
-        if self.ids.ndim != 1 or self.ids.size <= context:
-            raise ValueError(f"ids must be 1D with more than context={context} ids, got shape {self.ids.shape}")
-
-    def __len__(self):
-        return self.batches
-
-    def __getitem__(self, index):
-        if not 0 <= index < self.batches:
-            raise IndexError(f"batch index {index} out of range 0..{self.batches - 1}")
-        rng = np.random.default_rng([self.seed, index])
-        positions = rng.integers(0, self.ids.size - self.context, self.batch_size)[:, None] + np.arange(self.context)
-        return self.ids[positions], self.ids[positions + 1]
-
-
-class ConsecutiveWindows(keras.utils.PyDataset):
-    """Evaluation batches: the text cut into consecutive windows (`text.make_windows`), in order.
-
-    A `PyDataset` rather than arrays, so that `fit` and `evaluate` feed it without building
-    a tf.data pipeline (whose TensorFlow build logs a harmless error line in notebooks).
-    """
-
-    def __init__(self, ids, context: int, batch_size: int, **kwargs):
-        super().__init__(**kwargs)
-        self.batch_size = check_int("batch_size", batch_size)
-        self.inputs, self.targets = make_windows(ids, context)
-
-    def __len__(self):
-        return -(-len(self.inputs) // self.batch_size)
-
-    def __getitem__(self, index):
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch index {index} out of range 0..{len(self) - 1}")
-        batch = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        return self.inputs[batch], self.targets[batch]

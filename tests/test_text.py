@@ -72,3 +72,68 @@ def test_optional_corpus_is_checksum_verified_and_falls_back_offline(tmp_path, m
     fallback = text.load_corpus("shakespeare", cache_dir=tmp_path / "cache")
     assert fallback == text.load_corpus("python_docs")
     assert "python_docs" in capsys.readouterr().out
+
+
+def test_clean_prose_keeps_sentences_and_drops_layout():
+    raw = (
+        "The \"if\" statement\n"
+        "******************\n\n"
+        "The \"if\" statement is used for *conditional* execution of a suite\n"
+        "of statements, depending on a read-\n"
+        "only value.[1]\n\n"
+        "   if_stmt ::= \"if\" assignment_expression \":\" suite\n\n"
+        "+-----------+--------+\n| Operation | Result |\n+-----------+--------+\n\n"
+        "   >>> print(1 + 2)\n   3\n\n"
+        "   for item in items:\n       total = total + item * 2\n\n"
+        "   Return a copy of the string with its first character\n   capitalized \u2014 a \u201cshort\u201d note.\n\n"
+        "str.capitalize()\n\n"
+        "The \"if\" statement is used for *conditional* execution of a suite\n"
+        "of statements, depending on a read-\n"
+        "only value.\n"
+    )
+    cleaned = text.clean_prose(raw)
+    assert cleaned.splitlines() == [
+        'The "if" statement is used for conditional execution of a suite of statements, '
+        "depending on a read-only value.",
+        'Return a copy of the string with its first character capitalized - a "short" note.',
+    ]  # heading, grammar, table, session, code, signature and the repeated paragraph are gone
+
+
+def test_default_corpus_is_cleaned_prose():
+    corpus = text.load_corpus()
+    assert not any(marker in corpus for marker in ("::=", ">>>", "+---", "|", "\n   "))
+    assert all(ord(char) < 128 or char in "°ß" for char in corpus)  # typographic marks are ASCII
+    lines = corpus.splitlines()
+    assert len(lines) == len(set(lines))  # no paragraph twice
+    assert all(line[0].isupper() and line.endswith((".", "?", "!", ":")) for line in lines)
+
+
+def test_random_windows_are_shifted_and_reproducible():
+    ids = np.arange(100, dtype=np.int32)
+    batches = text.RandomWindows(ids, context=8, batch_size=5, batches=4, seed=1)
+    assert len(batches) == 4
+    x, y = batches[2]
+    assert x.shape == y.shape == (5, 8)
+    np.testing.assert_array_equal(y, x + 1)  # ids are positions here, so next = current + 1
+    np.testing.assert_array_equal(np.diff(x, axis=1), 1)
+    np.testing.assert_array_equal(batches[2][0], text.RandomWindows(ids, 8, 5, 4, seed=1)[2][0])
+    assert not np.array_equal(batches[2][0], batches[3][0])
+    with pytest.raises(IndexError):
+        batches[4]
+
+
+def test_consecutive_windows_cover_the_text_in_order():
+    ids = np.arange(50, dtype=np.int32)
+    batches = text.ConsecutiveWindows(ids, context=8, batch_size=4)
+    inputs = np.concatenate([batches[i][0] for i in range(len(batches))])
+    targets = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert len(batches) == 2 and inputs.shape == (6, 8)  # 6 whole windows fit in 49 transitions
+    np.testing.assert_array_equal(inputs.ravel(), np.arange(48))
+    np.testing.assert_array_equal(targets, inputs + 1)
+
+
+def test_bad_window_dataset_arguments_raise():
+    with pytest.raises(ValueError, match="ids"):
+        text.RandomWindows(np.arange(5), context=8, batch_size=2, batches=1)
+    with pytest.raises(ValueError, match="batch_size"):
+        text.ConsecutiveWindows(np.arange(50), context=8, batch_size=0)

@@ -1,5 +1,6 @@
 """Tests of genai_lessons.transformer: attention maths against NumPy and Keras's own layer,
-causality, generation, baselines, training beating a bigram model, and serialization."""
+causality, generation, the optimizer's weight decay, sliding-window evaluation, training
+beating a bigram model, and serialization."""
 
 import dataclasses
 
@@ -12,6 +13,7 @@ settings.quiet_tensorflow()
 
 import keras  # noqa: E402
 
+from genai_lessons import ngrams, text  # noqa: E402
 from genai_lessons import transformer as T  # noqa: E402
 
 VOCAB = 11
@@ -169,62 +171,29 @@ def test_generate_is_seeded_and_top_k_restricts(gpt):
     assert firsts == top2
 
 
-def test_unigram_and_bigram_baselines_closed_form():
-    train, held = np.array([0, 1, 0, 1, 0, 2]), np.array([0, 1, 2])
-    counts = np.array([3, 2, 1]) + 0.5
-    expected = -np.mean(np.log(counts[[0, 1, 2]] / counts.sum()))
-    assert T.unigram_cross_entropy(train, held, 3, smoothing=0.5) == pytest.approx(expected)
-    # Pairs in train: 0->1 twice, 1->0 twice, 0->2 once. Held pairs: 0->1, 1->2.
-    p01 = (2 + 0.5) / (3 + 1.5)
-    p12 = 0.5 / (2 + 1.5)
-    assert T.bigram_cross_entropy(train, held, 3, smoothing=0.5) == pytest.approx(-(np.log(p01) + np.log(p12)) / 2)
-
-
-def test_random_windows_are_shifted_and_reproducible():
-    ids = np.arange(100, dtype=np.int32)
-    batches = T.RandomWindows(ids, context=8, batch_size=5, batches=4, seed=1)
-    assert len(batches) == 4
-    x, y = batches[2]
-    assert x.shape == y.shape == (5, 8)
-    np.testing.assert_array_equal(y, x + 1)  # ids are positions here, so next = current + 1
-    np.testing.assert_array_equal(np.diff(x, axis=1), 1)
-    np.testing.assert_array_equal(batches[2][0], T.RandomWindows(ids, 8, 5, 4, seed=1)[2][0])
-    assert not np.array_equal(batches[2][0], batches[3][0])
-    with pytest.raises(IndexError):
-        batches[4]
-
-
-def test_consecutive_windows_cover_the_text_in_order():
-    ids = np.arange(50, dtype=np.int32)
-    batches = T.ConsecutiveWindows(ids, context=8, batch_size=4)
-    inputs = np.concatenate([batches[i][0] for i in range(len(batches))])
-    targets = np.concatenate([batches[i][1] for i in range(len(batches))])
-    assert len(batches) == 2 and inputs.shape == (6, 8)  # 6 whole windows fit in 49 transitions
-    np.testing.assert_array_equal(inputs.ravel(), np.arange(48))
-    np.testing.assert_array_equal(targets, inputs + 1)
-
-
 def test_short_training_beats_the_bigram_baseline():
     # Random words whose third letter is set by their first: after "a" a bigram model can only
     # guess among t, d, g, n, while a model that looks two characters back knows.
-    text = "".join(np.random.default_rng(0).choice(["pat ", "bad ", "sag ", "kan "], size=3000))
-    chars = sorted(set(text))
-    ids = np.array([chars.index(c) for c in text], dtype=np.int32)
+    words = "".join(np.random.default_rng(0).choice(["pat ", "bad ", "sag ", "kan "], size=3000))
+    chars = sorted(set(words))
+    ids = np.array([chars.index(c) for c in words], dtype=np.int32)
     train, held = ids[:10000], ids[10000:]
     keras.utils.set_random_seed(0)
     config = T.GPTConfig(vocab_size=len(chars), context=16, width=32, num_heads=2, num_layers=1)
     model = T.build_gpt(config)
     model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    model.fit(T.RandomWindows(train, 16, 32, 150, seed=0), epochs=1, verbose=0)
-    loss = model.evaluate(T.ConsecutiveWindows(held, 16, 64), verbose=0)
-    bigram = T.bigram_cross_entropy(train, held, len(chars))
+    model.fit(text.RandomWindows(train, 16, 32, 150, seed=0), epochs=1, verbose=0)
+    loss = model.evaluate(text.ConsecutiveWindows(held, 16, 64), verbose=0)
+    bigram = ngrams.bigram_cross_entropy(train, held, len(chars))
     assert loss < 0.85 * bigram, (loss, bigram)
+    # The sliding-window measure scores the same tokens as the n-gram models, with more context.
+    assert T.cross_entropy(model, held) < loss
 
 
 # Keras's own saving code converts TensorFlow variables with np.array(x, copy=False), which
 # NumPy 2 flags; the warning is about Keras internals, not this package.
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
-@pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal", "none"])
 def test_keras_save_and_load_gives_the_same_logits(tmp_path, positions):
     keras.utils.set_random_seed(4)
     model = T.build_gpt(dataclasses.replace(TINY, positions=positions, dropout=0.1))
@@ -273,17 +242,63 @@ def test_bad_arguments_raise(gpt):
         T.generate(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), [1], 3)
     with pytest.raises(ValueError, match="ids"):
         T.attention_maps(gpt, np.zeros((2, 3), "int32"))
-    with pytest.raises(ValueError, match="eval_ids"):
-        T.bigram_cross_entropy([0, 1, 2], [0, 5], vocab_size=3)
-    with pytest.raises(ValueError, match="smoothing"):
-        T.unigram_cross_entropy([0, 1], [0], vocab_size=3, smoothing=0)
     with pytest.raises(ValueError, match="divisible"):
         T.CausalSelfAttention(10, 3)
     with pytest.raises(ValueError, match="width"):
         T.CausalSelfAttention(8, 2)(np.zeros((1, 3, 6), "float32"))
     with pytest.raises(ValueError, match="positions"):
-        T.PositionalEmbedding(5, 4, 8, positions="none")
+        T.PositionalEmbedding(5, 4, 8, positions="rotary")
     with pytest.raises(ValueError, match="ids"):
-        T.RandomWindows(np.arange(5), context=8, batch_size=2, batches=1)
-    with pytest.raises(ValueError, match="batch_size"):
-        T.ConsecutiveWindows(np.arange(50), context=8, batch_size=0)
+        T.cross_entropy(gpt, [3])
+    with pytest.raises(ValueError, match="weight_decay"):
+        T.make_optimizer(gpt, 1e-3, weight_decay=-1.0)
+
+
+def test_without_positions_the_model_sees_a_bag_of_earlier_tokens():
+    # With one block, the last position attends over a set of tokens: their order is invisible.
+    # (With more blocks the earlier positions' own causal views differ, so order leaks back in.)
+    keras.utils.set_random_seed(5)
+    one_block = dataclasses.replace(TINY, num_layers=1)
+    model = T.build_gpt(dataclasses.replace(one_block, positions="none"))
+    ids = np.array([[1, 2, 3, 4, 5, 6]], "int32")
+    shuffled = np.array([[4, 2, 6, 1, 3, 5]], "int32")  # same tokens, another one last
+    same_last = np.array([[3, 1, 5, 4, 2, 6]], "int32")  # earlier tokens permuted, last one kept
+    out = keras.ops.convert_to_numpy(model(ids))[0, -1]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(same_last))[0, -1], out, atol=1e-5)
+    assert not np.allclose(keras.ops.convert_to_numpy(model(shuffled))[0, -1], out, atol=1e-5)
+    learned = T.build_gpt(one_block)  # with positions, order matters
+    assert not np.allclose(keras.ops.convert_to_numpy(learned(same_last))[0, -1],
+                           keras.ops.convert_to_numpy(learned(ids))[0, -1], atol=1e-5)
+
+
+def test_optimizer_decays_matrices_only(gpt):
+    model = T.build_gpt(TINY)
+    optimizer = T.make_optimizer(model, learning_rate=0.1, weight_decay=0.5)
+    decayed = {id(v) for v in T.decayed_variables(model)}
+    kernels = [v for v in model.trainable_variables if v.path.endswith("kernel")]
+    assert decayed == {id(v) for v in kernels}  # dense kernels; no bias, norm or embedding
+    before = [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
+    # With zero gradients Adam's step is zero, so only the decay moves the weights.
+    optimizer.apply_gradients([(keras.ops.zeros(v.shape), v) for v in model.trainable_variables])
+    for v, old in zip(model.trainable_variables, before):
+        factor = 1 - 0.1 * 0.5 if id(v) in decayed else 1.0
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(v), old * factor, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("length", [5, 13, 40])
+def test_sliding_cross_entropy_scores_each_token_once_with_enough_context(gpt, length):
+    ids = np.random.default_rng(length).integers(0, VOCAB, length)
+    context, half = TINY.context, TINY.context // 2
+    window = min(context, length - 1)
+    starts = sorted({min(s, length - 1 - window) for s in range(0, length - 1, max(window // 2, 1))})
+    nll = []
+    for t in range(1, length):  # reference: token t from the first window that reaches it
+        start = next(s for s in starts if s + window >= t)
+        logits = keras.ops.convert_to_numpy(gpt(ids[None, start:start + window].astype("int32")))
+        row = logits[0, t - start - 1].astype(np.float64)
+        nll.append(np.log(np.exp(row - row.max()).sum()) + row.max() - row[ids[t]])
+        if t >= context:
+            assert t - start >= half  # at least half a context of history
+    expected = float(np.mean(nll))
+    assert T.cross_entropy(gpt, ids) == pytest.approx(expected, rel=1e-5)
+    assert T.cross_entropy(gpt, ids, batch_size=1) == pytest.approx(expected, rel=1e-5)
