@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from genai_lessons.exercises import Verdict, cnn, gan, lesson, loop, nn, safe, start, transformer, vae
+from genai_lessons.exercises import (
+    Verdict,
+    cnn,
+    diffusion,
+    gan,
+    lesson,
+    loop,
+    nn,
+    safe,
+    start,
+    transformer,
+    vae,
+)
 
 
 @dataclass
@@ -218,6 +230,50 @@ def _top_k(z, k, rng, *, greedy=False, all_tokens=False, bottom=False, positions
     return int(choice if positions else top[choice])
 
 
+# --------------------------------------------------------------------------- lesson 7
+
+
+def add_noise_right(x0, alpha_bar, eps):
+    signal, noise = alpha_bar**0.5, (1 - alpha_bar) ** 0.5
+    return signal * x0 + noise * eps
+
+
+def ddpm_step_right(x_t, eps_hat, beta, alpha_bar, z):
+    alpha = 1 - beta
+    return (x_t - (1 - alpha) / np.sqrt(1 - alpha_bar) * eps_hat) / np.sqrt(alpha) + np.sqrt(1 - alpha) * z
+
+
+def ddim_step_right(x_t, eps_hat, alpha_bar, alpha_bar_prev):
+    ratio = np.sqrt(alpha_bar_prev / alpha_bar)  # the step as one linear map of x_t and eps_hat
+    return ratio * x_t + (np.sqrt(1 - alpha_bar_prev) - ratio * np.sqrt(1 - alpha_bar)) * eps_hat
+
+
+def ddim_via_add_noise(x_t, eps_hat, alpha_bar, alpha_bar_prev):
+    """Another right answer: reuses a learner's add_noise, as the third hint suggests."""
+    x0 = (x_t - math.sqrt(1 - alpha_bar) * eps_hat) / math.sqrt(alpha_bar)
+    return add_noise_right(x0, alpha_bar_prev, eps_hat)
+
+
+def _ddpm(x, e, b, a, z, *, no_z=False, no_scale=False, times=False, abar_scale=False,
+          var_weight=False, whole=False, plus=False, var_z=False, z_inside=False):
+    weight = np.sqrt(1 - a) if whole else b / (1 - a) if var_weight else b / np.sqrt(1 - a)
+    inner = x + weight * e if plus else x - weight * e
+    scale = 1.0 if no_scale else np.sqrt(1 - b) if times else 1 / np.sqrt(a) if abar_scale else 1 / np.sqrt(1 - b)
+    fresh = 0.0 if no_z else (b if var_z else np.sqrt(b)) * z
+    return (inner + fresh) * scale if z_inside else inner * scale + fresh
+
+
+def _ddim(x, e, a, s, *, x0_only=False, no_noise=False, no_unscale=False, times=False, var_remove=False,
+          var_noise=False, swap=False, minus=False):
+    a, s = (s, a) if swap else (a, s)
+    x0 = x - ((1 - a) if var_remove else np.sqrt(1 - a)) * e
+    x0 = x0 if no_unscale else x0 * np.sqrt(a) if times else x0 / np.sqrt(a)
+    if x0_only:
+        return x0
+    noise = 0.0 if no_noise else ((1 - s) if var_noise else np.sqrt(1 - s)) * e
+    return np.sqrt(s) * x0 - noise if minus else np.sqrt(s) * x0 + noise
+
+
 _ARITY = {
     "scale_pixels": "p", "dense_forward": "xwb", "sigmoid_derivative": "z",
     "softmax_cross_entropy_grad": "zy", "dense_backward": "xwbg", "train": "pxygelb",
@@ -225,7 +281,7 @@ _ARITY = {
     "discriminator_loss": "rf", "generator_loss": "p", "equilibrium_loss": "",
     "discriminator_step": "wbrfl", "reparameterize": "mle", "kl_divergence": "ml",
     "negative_elbo": "xpml", "attend": "qkv", "causal_mask": "n", "temperature_softmax": "zt",
-    "top_k_sample": "zkr",
+    "top_k_sample": "zkr", "add_noise": "xae", "ddpm_step": "xebaz", "ddim_step": "xeas",
 }
 
 CATALOGUE = [
@@ -440,6 +496,38 @@ CATALOGUE = [
         (lambda z, k, r: r.choice(np.argsort(z)[-k:], size=1), "single int"),
         (lambda z, k, r: float(softmax(z).max()), "not its probability"),
     ], skip_hostile={"mutates"}),
+    Entry(diffusion, "add_noise", [add_noise_right, lambda x0, a, e: (np.sqrt(a) * x0 + np.sqrt(1 - a) * e).tolist()], [
+        (lambda x0, a, e: a * x0 + (1 - a) * e, "are variances"),
+        (lambda x0, a, e: np.sqrt(a) * x0 + (1 - a) * e, "the signal is right"),
+        (lambda x0, a, e: a * x0 + np.sqrt(1 - a) * e, "the noise is right"),
+        (lambda x0, a, e: np.sqrt(1 - a) * x0 + np.sqrt(a) * e, "swapped"),
+        (lambda x0, a, e: x0 + np.sqrt(1 - a) * e, "scale x0 too"),
+        (lambda x0, a, e: np.sqrt(a) * x0 + e, "full strength"),
+        (lambda x0, a, e: np.sqrt(a) * x0 - np.sqrt(1 - a) * e, "do not subtract"),
+        (lambda x0, a, e: np.sqrt(a) * (x0 + e), "share one factor"),
+        (lambda x0, a, e: np.sqrt(a) * x0 + np.sqrt(1 - a) * e + 0.1, "Smallest failing case"),
+    ]),
+    Entry(diffusion, "ddpm_step", [ddpm_step_right], [
+        (lambda *c: _ddpm(*c, no_z=True), "fresh noise z is missing"),
+        (lambda *c: _ddpm(*c, no_scale=True), "not rescaled"),
+        (lambda *c: _ddpm(*c, times=True), "wrong way"),
+        (lambda *c: _ddpm(*c, abar_scale=True), "not alpha_bar"),
+        (lambda *c: _ddpm(*c, var_weight=True), "not by the variance"),
+        (lambda *c: _ddpm(*c, whole=True), "whole noise"),
+        (lambda *c: _ddpm(*c, plus=True), "subtract the predicted noise"),
+        (lambda *c: _ddpm(*c, var_z=True), "beta is a variance"),
+        (lambda *c: _ddpm(*c, z_inside=True), "after the rescaling"),
+    ]),
+    Entry(diffusion, "ddim_step", [ddim_step_right, ddim_via_add_noise], [
+        (lambda *c: _ddim(*c, x0_only=True), "estimate of x0, the first half"),
+        (lambda *c: _ddim(*c, no_noise=True), "remains at the earlier level"),
+        (lambda *c: _ddim(*c, no_unscale=True), "not rescaled"),
+        (lambda *c: _ddim(*c, times=True), "do not multiply"),
+        (lambda *c: _ddim(*c, var_remove=True), "not the variance"),
+        (lambda *c: _ddim(*c, var_noise=True), "re-noising uses standard deviations"),
+        (lambda *c: _ddim(*c, swap=True), "levels are swapped"),
+        (lambda *c: _ddim(*c, minus=True), "added, not subtracted"),
+    ]),
 ]
 
 IDS = [f"{e.module.__name__.rsplit('.', 1)[1]}.{e.name}" for e in CATALOGUE]
@@ -455,7 +543,7 @@ def test_every_exercise_of_every_lesson_is_in_the_catalogue():
     registered = {(n, name) for n, lesson_ in lesson._ALL.items() for name in lesson_.exercises}
     catalogued = {(e.module.LESSON.number, e.name) for e in CATALOGUE}
     assert registered == catalogued
-    assert {n for n, _ in registered} == {0, 1, 2, 3, 4, 5}
+    assert {n for n, _ in registered} == {0, 1, 2, 3, 4, 5, 7}
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=IDS)
@@ -592,6 +680,8 @@ def test_tensors_of_a_backend_are_accepted_as_answers():
         lambda r, f: -ops.mean(ops.log(r)) - ops.mean(ops.log(1 - f))).correct
     assert gan.check_equilibrium_loss(ops.convert_to_tensor(math.log(4))).correct
     assert transformer.check_top_k_sample(lambda z, k, r: ops.convert_to_tensor(top_k_right(z, k, r))).correct
+    assert diffusion.check_add_noise(
+        lambda x0, a, e: ops.add(ops.multiply(ops.sqrt(a), x0), ops.multiply(ops.sqrt(1 - a), e))).correct
 
 
 class _TorchLike:
