@@ -23,13 +23,20 @@ from genai_lessons.results import RESULTS_ENV
 
 # Run in the kernel after the last cell: the process's peak resident memory in MiB, or -1 where
 # the platform has no `resource` module (Windows). Linux reports kibibytes, macOS bytes.
+# On Linux, VmHWM is read first: ru_maxrss survives exec, so it would include the peak of the
+# process that launched the kernel (a large pytest process, say) before the kernel started.
 _MEMORY_PROBE = """
 try:
-    import resource as _resource, sys as _sys
-    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
-    print(_peak / (2**20 if _sys.platform == "darwin" else 2**10))
-except ImportError:
-    print(-1)
+    import re as _re
+    with open("/proc/self/status") as _status:
+        print(int(_re.search(r"VmHWM:\\s*(\\d+)", _status.read()).group(1)) / 2**10)
+except (OSError, AttributeError):
+    try:
+        import resource as _resource, sys as _sys
+        _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+        print(_peak / (2**20 if _sys.platform == "darwin" else 2**10))
+    except ImportError:
+        print(-1)
 """
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

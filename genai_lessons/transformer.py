@@ -114,7 +114,10 @@ class PositionalEmbedding(keras.layers.Layer):
         # dimension on JAX, which cannot be compared with an int) when the model runs.
         if isinstance(length, int) and length > self.context:
             raise ValueError(f"sequence length {length} exceeds the context {self.context}")
-        return self.tokens(ids) + ops.cast(self.table, self.compute_dtype)[:length]
+        # Positions 0..length-1 counted along the ids themselves, not sliced by `length`: JAX
+        # can then tell that the result has exactly the ids' shape even when it is symbolic.
+        positions = ops.cumsum(ops.ones_like(ids[:1]), axis=-1) - 1  # (1, length)
+        return self.tokens(ids) + ops.take(ops.cast(self.table, self.compute_dtype), positions, axis=0)
 
     def get_config(self):
         return {**super().get_config(), "vocab_size": self.vocab_size, "context": self.context,
