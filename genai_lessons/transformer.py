@@ -14,6 +14,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from genai_lessons import backend
 from genai_lessons.text import make_windows
 from genai_lessons.validation import check_choice, check_int
 
@@ -109,10 +110,10 @@ class PositionalEmbedding(keras.layers.Layer):
                                          initializer=keras.initializers.RandomNormal(stddev=0.02))
 
     def call(self, ids):
-        length = ops.shape(ids)[-1]
         # A known length is checked now; an unknown one (None on TensorFlow, a symbolic
         # dimension on JAX, which cannot be compared with an int) when the model runs.
-        if isinstance(length, int) and length > self.context:
+        length = backend.known_length(ids)
+        if length is not None and length > self.context:
             raise ValueError(f"sequence length {length} exceeds the context {self.context}")
         # Positions 0..length-1 counted along the ids themselves, not sliced by `length`: JAX
         # can then tell that the result has exactly the ids' shape even when it is symbolic.
