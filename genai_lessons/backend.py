@@ -170,6 +170,19 @@ def require_float64() -> None:
         jax.config.update("jax_enable_x64", True)
 
 
+def known_length(x, axis: int = -1) -> int | None:
+    """The size of `x` along `axis` when it is known now, else None.
+
+    None for a symbolic size: None on TensorFlow, a symbolic dimension on JAX, and any size
+    while PyTorch infers shapes on its "meta" device (Keras fills unknown sizes with a
+    placeholder there, which must not be checked).
+    """
+    if getattr(x, "is_meta", False):  # PyTorch shape inference
+        return None
+    size = x.shape[axis]
+    return size if isinstance(size, int) else None
+
+
 # --------------------------------------------------------------------------- gradients
 
 

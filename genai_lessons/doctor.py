@@ -61,8 +61,8 @@ def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bo
 def run_checks(online: bool = True, cache_dir: Path | None = None) -> list[Check]:
     """Everything the course needs, each as a `Check`."""
     cache_dir = cache_dir or data.keras_home()
-    checks = [Check("python", sys.version_info >= (3, 11), sys.version.split()[0],
-                    "install Python 3.11 or newer")]
+    checks = [Check("python", sys.version_info >= (3, 10), sys.version.split()[0],
+                    "install Python 3.10 or newer")]
     try:
         report = settings.environment_report()
     except backend.BackendError as error:  # KERAS_BACKEND names a backend the course does not run on

@@ -143,11 +143,13 @@ def format_report(report: dict[str, str]) -> str:
 def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
     """The one call of a notebook's setup cell.
 
-    Quiets the backend's logs, seeds Python, NumPy and Keras, sets the plot style and prints a
-    one-line environment report (see `environment_report` for the same as data).
+    Quiets the backend's logs, makes float64 mean float64 on every backend (JAX needs a switch
+    for it; models stay float32, Keras's default), seeds Python, NumPy and Keras, sets the plot
+    style and prints a one-line environment report (see `environment_report` for the same as data).
     """
     quiet_logs()
     backend.check_supported()
+    backend.require_float64()  # NumPy float64 stays float64 on JAX too, as on TensorFlow and PyTorch
     seed_everything(seed)
     set_plot_style()
     if report:

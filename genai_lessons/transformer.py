@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from genai_lessons import backend
 from genai_lessons.validation import (
     build_config, check_choice, check_concrete, check_ids, check_int, check_number, check_seed, check_type)
 
@@ -114,12 +115,15 @@ class PositionalEmbedding(keras.layers.Layer):
                                          initializer=keras.initializers.RandomNormal(stddev=0.02))
 
     def call(self, ids):
-        length = ops.shape(ids)[-1]
         # A known length is checked now; an unknown one (None on TensorFlow, a symbolic
         # dimension on JAX, which cannot be compared with an int) when the model runs.
-        if isinstance(length, int) and length > self.context:
+        length = backend.known_length(ids)
+        if length is not None and length > self.context:
             raise ValueError(f"sequence length {length} exceeds the context {self.context}")
-        return self.tokens(ids) + ops.cast(self.table, self.compute_dtype)[:length]
+        # Positions 0..length-1 counted along the ids themselves, not sliced by `length`: JAX
+        # can then tell that the result has exactly the ids' shape even when it is symbolic.
+        positions = ops.cumsum(ops.ones_like(ids[:1]), axis=-1) - 1  # (1, length)
+        return self.tokens(ids) + ops.take(ops.cast(self.table, self.compute_dtype), positions, axis=0)
 
     def get_config(self):
         return {**super().get_config(), "vocab_size": self.vocab_size, "context": self.context,

@@ -118,3 +118,21 @@ def test_a_two_optimizer_step_trains_through_fit():
     np.testing.assert_allclose(model.scale.kernel.numpy().ravel(), [2.0], atol=0.05)
     np.testing.assert_allclose(model.shift.bias.numpy(), [1.0], atol=0.05)
     assert int(model.opt_a.iterations) == int(model.opt_b.iterations) == 40 * 4
+
+
+def test_no_backend_framework_is_imported_outside_the_backend_module():
+    import json
+    import re
+    from pathlib import Path
+
+    import genai_lessons
+
+    package = Path(genai_lessons.__file__).parent
+    sources = {path: path.read_text(encoding="utf-8") for path in package.rglob("*.py")
+               if path.name != "backend.py"}
+    for path in (package.parent / "notebooks").glob("*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources[path] = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+    pattern = re.compile(r"^\s*(import|from)\s+(tensorflow|jax|torch)\b", re.MULTILINE)
+    offenders = [path.name for path, text in sources.items() if pattern.search(text)]
+    assert not offenders, f"backend frameworks imported outside genai_lessons/backend.py: {offenders}"
