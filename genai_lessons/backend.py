@@ -18,7 +18,7 @@ import importlib.metadata
 import os
 import sys
 import warnings
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 BACKENDS = ("tensorflow", "jax", "torch")
 """The backends the course is tested on."""
@@ -27,7 +27,9 @@ _FRAMEWORK_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "
 
 
 # Modules whose DeprecationWarning/FutureWarning noise `quiet` hides (and only theirs).
-_FRAMEWORK_MODULES = r"(tensorflow|keras|tf_keras|absl|google\.protobuf|h5py|jax|jaxlib|torch|optree)(\.|$)"
+_FRAMEWORK_MODULES = (
+    r"(tensorflow|keras|tf_keras|absl|google\.protobuf|h5py|jax|jaxlib|torch|optree)(\.|$)"
+)
 
 
 class BackendError(RuntimeError):
@@ -47,7 +49,8 @@ def check_supported() -> str:
     if backend not in BACKENDS:
         raise BackendError(
             f"KERAS_BACKEND={backend!r} is not supported by the course: set KERAS_BACKEND to one "
-            f"of {', '.join(BACKENDS)} before the first `import keras` (then restart the kernel)")
+            f"of {', '.join(BACKENDS)} before the first `import keras` (then restart the kernel)"
+        )
     return backend
 
 
@@ -219,8 +222,9 @@ def value_and_grad(fn: Callable[[], object], variables: Sequence, has_aux: bool 
 
         with torch.enable_grad():
             result = fn()
-            grads = torch.autograd.grad(result[0] if has_aux else result,
-                                        [v.value for v in variables], allow_unused=True)
+            grads = torch.autograd.grad(
+                result[0] if has_aux else result, [v.value for v in variables], allow_unused=True
+            )
     else:
         result, grads = _jax_value_and_grad(fn, variables, has_aux)
     # The value and aux go on to metrics and logs: no graph attached (PyTorch would keep one).
@@ -267,8 +271,10 @@ def grad_of_inputs(fn: Callable, inputs: Sequence) -> tuple[object, list]:
         output = output.detach()
     else:
         output, grads = _jax_grad_of_inputs(fn, inputs)
-    grads = [np.zeros(keras.ops.shape(x)) if g is None else keras.ops.convert_to_numpy(g)
-             for x, g in zip(inputs, grads)]
+    grads = [
+        np.zeros(keras.ops.shape(x)) if g is None else keras.ops.convert_to_numpy(g)
+        for x, g in zip(inputs, grads)
+    ]
     return keras.ops.convert_to_numpy(output), grads
 
 
@@ -322,9 +328,14 @@ def _state_variables(model) -> list[list]:
     if name() == "jax" and optimizer is None:
         raise BackendError(
             f"{type(model).__name__} has no optimizer for Keras's JAX trainer (KERAS_BACKEND=jax): "
-            "call backend.attach_optimizers(model, ...) in its compile")
-    return [model.trainable_variables, model.non_trainable_variables,
-            list(optimizer.variables), model.metrics_variables]
+            "call backend.attach_optimizers(model, ...) in its compile"
+        )
+    return [
+        model.trainable_variables,
+        model.non_trainable_variables,
+        list(optimizer.variables),
+        model.metrics_variables,
+    ]
 
 
 def stateless_train_step(model, step: Callable, *args):
@@ -345,8 +356,11 @@ def stateless_train_step(model, step: Callable, *args):
 
     state, data = args
     groups = _state_variables(model)
-    mapping = [(v, value) for variables, values in zip(groups, state)
-               for v, value in zip(variables, values)]
+    mapping = [
+        (v, value)
+        for variables, values in zip(groups, state)
+        for v, value in zip(variables, values)
+    ]
     with keras.StatelessScope(state_mapping=mapping) as scope:
         _active_jax_step.append((scope, [v for variables in groups for v in variables]))
         try:
@@ -382,8 +396,11 @@ def _jax_pure(fn, variables, has_aux):
     """
     outer = _active_jax_step[-1] if _active_jax_step else None
     ids = {id(v) for v in variables}
-    base = [] if outer is None else [(v, outer[0].get_current_value(v))
-                                     for v in outer[1] if id(v) not in ids]
+    base = (
+        []
+        if outer is None
+        else [(v, outer[0].get_current_value(v)) for v in outer[1] if id(v) not in ids]
+    )
     changed = []
 
     def pure(*values):

@@ -34,12 +34,19 @@ def _run(args: argparse.Namespace) -> int:
         print(f"genai-lessons run: {error}", file=sys.stderr)
         return 2
     mode = "quick" if args.quick else "full"
-    print(f"Running {len(notebooks)} notebook(s) in {mode} mode"
-          f"{', writing outputs back' if args.inplace else ''}.")
+    print(
+        f"Running {len(notebooks)} notebook(s) in {mode} mode"
+        f"{', writing outputs back' if args.inplace else ''}."
+    )
     runs = []
     for path in notebooks:
-        run = runner.run_notebook(path, quick=args.quick, cell_timeout=args.timeout,
-                                  inplace=args.inplace, progress=_progress)
+        run = runner.run_notebook(
+            path,
+            quick=args.quick,
+            cell_timeout=args.timeout,
+            inplace=args.inplace,
+            progress=_progress,
+        )
         runs.append(run)
         memory = f"{run.peak_memory_mib:.0f} MiB" if run.peak_memory_mib else "n/a"
         line = f"{run.name}: {run.status} in {run.seconds:.1f} s, peak memory {memory}"
@@ -49,28 +56,46 @@ def _run(args: argparse.Namespace) -> int:
     settings.quiet_logs()
     json_path, md_path = runner.write_results(runs, args.results, mode)
     failed = [run.name for run in runs if not run.passed]
-    print(f"\n{len(runs) - len(failed)} passed, {len(failed)} failed; results in {md_path} and {json_path}")
+    print(
+        f"\n{len(runs) - len(failed)} passed, {len(failed)} failed; results in {md_path} and {json_path}"
+    )
     return 1 if failed else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: `doctor` and `run`, each with its options."""
     parser = argparse.ArgumentParser(prog="genai-lessons", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     doctor = commands.add_parser("doctor", help="check that this machine is ready for the course")
     doctor.add_argument("--offline", action="store_true", help="skip the network checks")
     doctor.set_defaults(handler=_doctor)
     run = commands.add_parser("run", help="execute notebooks headless and measure them")
-    run.add_argument("lessons", nargs="*", metavar="LESSON",
-                     help='lessons to run, by number or name ("3", "gans"); default: all')
+    run.add_argument(
+        "lessons",
+        nargs="*",
+        metavar="LESSON",
+        help='lessons to run, by number or name ("3", "gans"); default: all',
+    )
     run.add_argument("--quick", action="store_true", help="quick mode (tiny data, few steps)")
-    run.add_argument("--inplace", action="store_true",
-                     help="write executed notebooks back (refreshes the committed outputs)")
+    run.add_argument(
+        "--inplace",
+        action="store_true",
+        help="write executed notebooks back (refreshes the committed outputs)",
+    )
     run.add_argument("--timeout", type=float, default=900, help="seconds one cell may run (900)")
     run.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="notebook folder")
-    run.add_argument("--results", type=Path, default=Path("results"),
-                     help="folder for results.json and results.md (default: results/)")
+    run.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="folder for results.json and results.md (default: results/)",
+    )
     run.set_defaults(handler=_run)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return args.handler(args)
 
 

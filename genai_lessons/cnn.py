@@ -15,8 +15,16 @@ import numpy as np
 
 from genai_lessons import inference
 from genai_lessons.validation import (
-    ArgumentTypeError, build_config, check_array, check_bool, check_int, check_name, check_number,
-    check_seed, describe)
+    ArgumentTypeError,
+    build_config,
+    check_array,
+    check_bool,
+    check_int,
+    check_name,
+    check_number,
+    check_seed,
+    describe,
+)
 
 EMBEDDING_LAYER = "embedding"
 """Name of the dense layer before the output: its activations are the model's image features."""
@@ -39,20 +47,34 @@ class CNNConfig:
 
     def __post_init__(self):
         shape = self.input_shape
-        if (not isinstance(shape, (tuple, list)) or len(shape) != 3
-                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in shape)):
-            raise ValueError(f"input_shape must be (height, width, channels) of positive integers, "
-                             f"got {describe(shape)}")
+        if (
+            not isinstance(shape, (tuple, list))
+            or len(shape) != 3
+            or not all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+                for v in shape
+            )
+        ):
+            raise ValueError(
+                f"input_shape must be (height, width, channels) of positive integers, "
+                f"got {describe(shape)}"
+            )
         object.__setattr__(self, "input_shape", tuple(int(v) for v in shape))  # lists welcome
         check_int("num_classes", self.num_classes, 2)
         if not isinstance(self.filters, (tuple, list)) or not self.filters:
-            raise ValueError(f"filters must be a non-empty tuple of integers, got {describe(self.filters)}")
-        object.__setattr__(self, "filters", tuple(check_int("filters", value) for value in self.filters))
+            raise ValueError(
+                f"filters must be a non-empty tuple of integers, got {describe(self.filters)}"
+            )
+        object.__setattr__(
+            self, "filters", tuple(check_int("filters", value) for value in self.filters)
+        )
         check_int("convs_per_block", self.convs_per_block, 1)
         check_int("kernel_size", self.kernel_size, 1)
         if self.kernel_size > min(shape[:2]):
-            raise ValueError(f"kernel_size must fit in the image ({shape[0]}x{shape[1]}), "
-                             f"got {self.kernel_size!r}")
+            raise ValueError(
+                f"kernel_size must fit in the image ({shape[0]}x{shape[1]}), "
+                f"got {self.kernel_size!r}"
+            )
         check_bool("pool", self.pool)
         check_int("dense_units", self.dense_units, 0)
         check_number("dropout", self.dropout, 0.0, 1.0, inclusive=(True, False))
@@ -60,8 +82,9 @@ class CNNConfig:
         check_seed("seed", self.seed, allow_none=True)
 
 
-def build_cnn_classifier(config: CNNConfig | None = None, *, name: str = "cnn_classifier",
-                         **overrides):
+def build_cnn_classifier(
+    config: CNNConfig | None = None, *, name: str = "cnn_classifier", **overrides
+):
     """A convolutional classifier for small greyscale images.
 
     Layout: an optional `augment` layer (random shifts, active in training only), then for
@@ -97,28 +120,47 @@ def build_cnn_classifier(config: CNNConfig | None = None, *, name: str = "cnn_cl
     if config.translate:
         # Empty pixels are filled with 0 (the background), not by reflection: a shifted digit
         # must not grow a mirrored copy of its stroke at the border.
-        x = keras.layers.RandomTranslation(config.translate, config.translate, fill_mode="constant",
-                                           seed=layer_seed(), name="augment")(x)
+        x = keras.layers.RandomTranslation(
+            config.translate,
+            config.translate,
+            fill_mode="constant",
+            seed=layer_seed(),
+            name="augment",
+        )(x)
     for block, channels in enumerate(config.filters, start=1):
         for conv in range(1, config.convs_per_block + 1):
-            x = keras.layers.Conv2D(int(channels), config.kernel_size, padding="same",
-                                    activation="relu", kernel_initializer=initializer(),
-                                    name=f"block{block}_conv{conv}")(x)
+            x = keras.layers.Conv2D(
+                int(channels),
+                config.kernel_size,
+                padding="same",
+                activation="relu",
+                kernel_initializer=initializer(),
+                name=f"block{block}_conv{conv}",
+            )(x)
         if config.pool and min(x.shape[1], x.shape[2]) >= 2:
             x = keras.layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     if config.dense_units:
-        x = keras.layers.Dense(config.dense_units, activation="relu",
-                               kernel_initializer=initializer(), name=EMBEDDING_LAYER)(x)
+        x = keras.layers.Dense(
+            config.dense_units,
+            activation="relu",
+            kernel_initializer=initializer(),
+            name=EMBEDDING_LAYER,
+        )(x)
     if config.dropout:
         x = keras.layers.Dropout(config.dropout, seed=layer_seed(), name="dropout")(x)
-    outputs = keras.layers.Dense(config.num_classes, activation="softmax",
-                                 kernel_initializer=initializer(), name="probabilities")(x)
+    outputs = keras.layers.Dense(
+        config.num_classes,
+        activation="softmax",
+        kernel_initializer=initializer(),
+        name="probabilities",
+    )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
-def feature_maps(model, images, layer_names: Sequence[str] | None = None,
-                 batch_size: int = 512) -> dict[str, np.ndarray]:
+def feature_maps(
+    model, images, layer_names: Sequence[str] | None = None, batch_size: int = 512
+) -> dict[str, np.ndarray]:
     """What the named layers of `model` output for `images` (inference mode).
 
     Args:
@@ -139,29 +181,40 @@ def feature_maps(model, images, layer_names: Sequence[str] | None = None,
     if isinstance(layer_names, str):
         raise ArgumentTypeError(f"layer_names must be a list of layer names, got {layer_names!r}")
     if layer_names is None:
-        layer_names = [layer.name for layer in model.layers
-                       if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D))]
+        layer_names = [
+            layer.name
+            for layer in model.layers
+            if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D))
+        ]
     layer_names = list(layer_names)
     if not layer_names:
-        raise ValueError("layer_names is empty and the model has no convolution or pooling layer; got []")
+        raise ValueError(
+            "layer_names is empty and the model has no convolution or pooling layer; got []"
+        )
     known = {layer.name for layer in model.layers}
     missing = [name for name in layer_names if name not in known]
     if missing:
-        raise ValueError(f"layer_names must name layers of model {model.name!r} "
-                         f"({[layer.name for layer in model.layers]}); got {missing}")
+        raise ValueError(
+            f"layer_names must name layers of model {model.name!r} "
+            f"({[layer.name for layer in model.layers]}); got {missing}"
+        )
     check_int("batch_size", batch_size, 1)
     expected = tuple(model.inputs[0].shape[1:])
     images = check_array("images", images, len(expected) + 1, dtype=np.float32)
     if any(e is not None and e != g for e, g in zip(expected, images.shape[1:])):
-        raise ValueError(f"images must have shape (batch, {', '.join(map(str, expected))}), "
-                         f"got shape {images.shape}")
-    probe = keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names],
-                        name=f"{model.name}_features")
+        raise ValueError(
+            f"images must have shape (batch, {', '.join(map(str, expected))}), "
+            f"got shape {images.shape}"
+        )
+    probe = keras.Model(
+        model.inputs[0],
+        [model.get_layer(name).output for name in layer_names],
+        name=f"{model.name}_features",
+    )
     outputs = inference.predict(probe, images, batch_size)
     if not isinstance(outputs, tuple):  # Keras unwraps a one-output list
         outputs = (outputs,)
     return dict(zip(layer_names, outputs))
-
 
 
 def receptive_fields(model) -> dict[str, tuple[int, int, float]]:

@@ -38,15 +38,21 @@ class ConditionalVAEConfig:
     seed: int = 0  # seed of the sampling noise
 
     def __post_init__(self):
-        vae.VAEConfig(image_shape=self.image_shape, latent_dim=self.latent_dim,
-                      hidden_units=self.hidden_units, beta=self.beta, seed=self.seed)  # same checks
+        vae.VAEConfig(
+            image_shape=self.image_shape,
+            latent_dim=self.latent_dim,
+            hidden_units=self.hidden_units,
+            beta=self.beta,
+            seed=self.seed,
+        )  # same checks
         check_int("num_classes", self.num_classes, minimum=2)
 
 
 def _inputs(config: ConditionalVAEConfig):
     labels = keras.Input(shape=(), dtype="int32", name="labels")
-    one_hot = keras.layers.CategoryEncoding(config.num_classes, output_mode="one_hot",
-                                            name="one_hot")(labels)
+    one_hot = keras.layers.CategoryEncoding(
+        config.num_classes, output_mode="one_hot", name="one_hot"
+    )(labels)
     return labels, one_hot
 
 
@@ -83,8 +89,14 @@ class ConditionalVAE(keras.Model):
     "reconstruction_loss", "kl_loss" and "neg_elbo" per image, like `vae.VAE`.
     """
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        beta: float = 1.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         vae._check_beta(beta)
         self.encoder, self.decoder = encoder, decoder
@@ -98,8 +110,12 @@ class ConditionalVAE(keras.Model):
         images, labels = inputs["images"], inputs["labels"]
         z_mean, z_log_var = self.encoder([images, labels], training=training)
         z = self.sampling([z_mean, z_log_var])
-        return {"z_mean": z_mean, "z_log_var": z_log_var, "z": z,
-                "reconstruction": self.decoder([z, labels], training=training)}
+        return {
+            "z_mean": z_mean,
+            "z_log_var": z_log_var,
+            "z": z,
+            "reconstruction": self.decoder([z, labels], training=training),
+        }
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         images = x["images"]  # the target is the input image; y and sample_weight are not used
@@ -114,8 +130,13 @@ class ConditionalVAE(keras.Model):
 
     def get_config(self):
         serialize = keras.saving.serialize_keras_object
-        return {**super().get_config(), "encoder": serialize(self.encoder),
-                "decoder": serialize(self.decoder), "beta": self.beta, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "encoder": serialize(self.encoder),
+            "decoder": serialize(self.decoder),
+            "beta": self.beta,
+            "seed": self.seed,
+        }
 
     @classmethod
     def from_config(cls, config):
@@ -128,27 +149,47 @@ class ConditionalVAE(keras.Model):
 def _labels(labels, num_classes: int, count: int | None = None) -> np.ndarray:
     array = np.asarray(labels)
     if array.ndim != 1 or len(array) == 0 or not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"labels must be a non-empty 1D array of integers, got shape {array.shape} "
-                         f"and dtype {array.dtype}")
+        raise ValueError(
+            f"labels must be a non-empty 1D array of integers, got shape {array.shape} "
+            f"and dtype {array.dtype}"
+        )
     if array.min() < 0 or array.max() >= num_classes:
-        raise ValueError(f"labels must lie in [0, {num_classes - 1}], got [{array.min()}, {array.max()}]")
+        raise ValueError(
+            f"labels must lie in [0, {num_classes - 1}], got [{array.min()}, {array.max()}]"
+        )
     if count is not None and len(array) != count:
         raise ValueError(f"labels must have one entry per image ({count}), got {len(array)}")
     return array.astype("int32")
 
 
-def build_conditional_vae(config: ConditionalVAEConfig | None = None, **overrides) -> ConditionalVAE:
+def build_conditional_vae(
+    config: ConditionalVAEConfig | None = None, **overrides
+) -> ConditionalVAE:
     """A conditional VAE, built and ready to compile; `overrides` replace config fields."""
-    config = dataclasses.replace(config if config is not None else ConditionalVAEConfig(), **overrides)
-    model = ConditionalVAE(build_conditional_encoder(config), build_conditional_decoder(config),
-                           beta=config.beta, seed=config.seed, name="conditional_vae")
-    model({"images": np.zeros((1, *config.image_shape), "float32"),
-           "labels": np.zeros((1,), "int32")})  # create the weights
+    config = dataclasses.replace(
+        config if config is not None else ConditionalVAEConfig(), **overrides
+    )
+    model = ConditionalVAE(
+        build_conditional_encoder(config),
+        build_conditional_decoder(config),
+        beta=config.beta,
+        seed=config.seed,
+        name="conditional_vae",
+    )
+    model(
+        {"images": np.zeros((1, *config.image_shape), "float32"), "labels": np.zeros((1,), "int32")}
+    )  # create the weights
     return model
 
 
-def train_conditional_vae(images, labels, config: ConditionalVAEConfig | None = None,
-                          train: vae.TrainConfig = vae.TrainConfig(), callbacks=(), verbose: int = 0):
+def train_conditional_vae(
+    images,
+    labels,
+    config: ConditionalVAEConfig | None = None,
+    train: vae.TrainConfig = vae.TrainConfig(),
+    callbacks=(),
+    verbose: int = 0,
+):
     """Build, compile and fit a conditional VAE on images in [0, 1] with their integer classes.
 
     Returns:
@@ -159,9 +200,14 @@ def train_conditional_vae(images, labels, config: ConditionalVAEConfig | None = 
     labels = _labels(labels, config.num_classes, len(images))
     model = build_conditional_vae(config)
     model.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
-    history = model.fit({"images": images, "labels": labels}, epochs=train.epochs,
-                        batch_size=train.batch_size, shuffle=True, callbacks=list(callbacks),
-                        verbose=verbose)
+    history = model.fit(
+        {"images": images, "labels": labels},
+        epochs=train.epochs,
+        batch_size=train.batch_size,
+        shuffle=True,
+        callbacks=list(callbacks),
+        verbose=verbose,
+    )
     return model, history
 
 
@@ -180,8 +226,10 @@ def generate(model: ConditionalVAE, labels, seed: int = 0) -> np.ndarray:
     latent_dim = model.decoder.input_shape[0][-1]
     labels = _labels(labels, model.decoder.get_layer("one_hot").num_tokens)
     z = np.random.default_rng(seed).standard_normal((len(labels), latent_dim)).astype("float32")
-    parts = [model.decoder([z[i:i + 1024], labels[i:i + 1024]], training=False)
-             for i in range(0, len(labels), 1024)]
+    parts = [
+        model.decoder([z[i : i + 1024], labels[i : i + 1024]], training=False)
+        for i in range(0, len(labels), 1024)
+    ]
     return np.concatenate([ops.convert_to_numpy(p) for p in parts])
 
 

@@ -23,7 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from genai_lessons.validation import (
-    check_array, check_choice, check_int, check_name, check_number, check_seed, check_type)
+    check_array,
+    check_choice,
+    check_int,
+    check_name,
+    check_number,
+    check_seed,
+    check_type,
+)
 
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist")
 VALUE_RANGES = ("unit", "symmetric")
@@ -56,9 +63,14 @@ class Remote:
         if not isinstance(self.url, str) or "://" not in self.url:
             raise ValueError(f"url must be a URL such as https://..., got {self.url!r}")
         digits = set("0123456789abcdef")
-        if (not isinstance(self.file_hash, str) or len(self.file_hash) not in (32, 64)
-                or not set(self.file_hash.lower()) <= digits):
-            raise ValueError(f"file_hash must be a sha256 (64 hex digits) or md5 (32), got {self.file_hash!r}")
+        if (
+            not isinstance(self.file_hash, str)
+            or len(self.file_hash) not in (32, 64)
+            or not set(self.file_hash.lower()) <= digits
+        ):
+            raise ValueError(
+                f"file_hash must be a sha256 (64 hex digits) or md5 (32), got {self.file_hash!r}"
+            )
 
 
 # Checksums: MNIST's from Keras's own loader; Fashion-MNIST's are the MD5s Zalando publishes.
@@ -172,7 +184,9 @@ def _socket_timeout(seconds: float):
         socket.setdefaulttimeout(saved)
 
 
-def fetch(remote: Remote, cache_dir: str | Path | None = None, timeout: float | None = None) -> Path:
+def fetch(
+    remote: Remote, cache_dir: str | Path | None = None, timeout: float | None = None
+) -> Path:
     """Download `remote` once into the cache, or reuse the cached copy if its checksum matches.
 
     A cached file that fails the checksum (truncated, corrupt) is downloaded again, never
@@ -190,8 +204,9 @@ def fetch(remote: Remote, cache_dir: str | Path | None = None, timeout: float | 
     import keras
 
     check_type("remote", remote, Remote)
-    timeout = check_number("timeout", DOWNLOAD_TIMEOUT if timeout is None else timeout, 0.0,
-                           inclusive=False)
+    timeout = check_number(
+        "timeout", DOWNLOAD_TIMEOUT if timeout is None else timeout, 0.0, inclusive=False
+    )
     cache = _cache_folder(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)  # Keras silently uses /tmp for a missing folder
     try:  # Keras prints "Downloading data from ..." even when that fails: keep it out
@@ -255,8 +270,10 @@ def load_images(
     try:
         x_train, y_train, x_test, y_test = _load_remote_images(name, cache_dir)
     except DownloadError:
-        print(f"{name} could not be downloaded (offline, or no answer within {DOWNLOAD_TIMEOUT:g} s), "
-              f"so the bundled 8x8 digits are used instead.")
+        print(
+            f"{name} could not be downloaded (offline, or no answer within {DOWNLOAD_TIMEOUT:g} s), "
+            f"so the bundled 8x8 digits are used instead."
+        )
         return load_digits(value_range, test_fraction, seed)
     return Split(
         _scale(x_train[..., None], 255.0, value_range),
@@ -285,8 +302,9 @@ def make_moons(n_samples: int = 1000, noise: float = 0.1, seed: int = 0):
     return points.astype(np.float32), labels.astype(np.int32)
 
 
-def make_spirals(n_samples: int = 1000, classes: int = 2, turns: float = 1.5, noise: float = 0.2,
-                 seed: int = 0):
+def make_spirals(
+    n_samples: int = 1000, classes: int = 2, turns: float = 1.5, noise: float = 0.2, seed: int = 0
+):
     """Interleaved spiral arms, one per class: harder than moons, needs a deeper boundary.
 
     Returns:
@@ -316,8 +334,9 @@ def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype(np.float32)
 
 
-def make_ring(n_samples: int = 2000, modes: int = 8, radius: float = 2.0, std: float = 0.05,
-              seed: int = 0) -> np.ndarray:
+def make_ring(
+    n_samples: int = 2000, modes: int = 8, radius: float = 2.0, std: float = 0.05, seed: int = 0
+) -> np.ndarray:
     """Samples from a ring of `modes` equally likely Gaussians: the classic GAN test of mode coverage.
 
     Returns:

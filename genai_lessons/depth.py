@@ -55,9 +55,9 @@ class _Stack:
         self.flat = np.zeros((models, total))
         self.weights, self.biases, offset = [], [], 0
         for a, b in sizes:
-            self.weights.append(self.flat[:, offset:offset + a * b].reshape(models, a, b))
+            self.weights.append(self.flat[:, offset : offset + a * b].reshape(models, a, b))
             offset += a * b
-            self.biases.append(self.flat[:, offset:offset + b].reshape(models, 1, b))
+            self.biases.append(self.flat[:, offset : offset + b].reshape(models, 1, b))
             offset += b
         for model, seed in enumerate(seeds):  # Glorot uniform, biases zero
             rng = np.random.default_rng(seed)
@@ -69,9 +69,9 @@ class _Stack:
         """Per-layer (weight, bias) views into another (models, P) array, e.g. gradients."""
         out, offset = [], 0
         for a, b in self.sizes:
-            weight = flat[:, offset:offset + a * b].reshape(len(flat), a, b)
+            weight = flat[:, offset : offset + a * b].reshape(len(flat), a, b)
             offset += a * b
-            out.append((weight, flat[:, offset:offset + b].reshape(len(flat), 1, b)))
+            out.append((weight, flat[:, offset : offset + b].reshape(len(flat), 1, b)))
             offset += b
         return out
 
@@ -120,13 +120,22 @@ def adam_step(flat, first_moment, second_moment, gradient, rates, step: int) -> 
     first_moment += (1 - BETA_1) * (gradient - first_moment)
     second_moment += (1 - BETA_2) * (gradient * gradient - second_moment)
     # Keras folds the bias corrections into the step size
-    alpha = rates * np.sqrt(1 - BETA_2 ** step) / (1 - BETA_1 ** step)
+    alpha = rates * np.sqrt(1 - BETA_2**step) / (1 - BETA_1**step)
     flat -= alpha * first_moment / (np.sqrt(second_moment) + EPSILON)
 
 
-def train_side_by_side(x, y, hidden: Sequence[int], learning_rates: Sequence[float],
-                       seeds: Sequence[int], steps: int, eval_every: int, held_out: dict,
-                       batch_size: int = 128, data_seed: int = 0) -> Curves:
+def train_side_by_side(
+    x,
+    y,
+    hidden: Sequence[int],
+    learning_rates: Sequence[float],
+    seeds: Sequence[int],
+    steps: int,
+    eval_every: int,
+    held_out: dict,
+    batch_size: int = 128,
+    data_seed: int = 0,
+) -> Curves:
     """Train one MLP per (learning rate, seed) with Adam on shuffled minibatches, all at once.
 
     Args:
@@ -146,23 +155,28 @@ def train_side_by_side(x, y, hidden: Sequence[int], learning_rates: Sequence[flo
     x, y = np.asarray(x, np.float64), np.asarray(y)
     if not isinstance(held_out, dict) or not held_out:
         raise ValueError(f"held_out must be a non-empty dict of name: (x, y), got {held_out!r}")
-    held_out = {name: (np.asarray(a, np.float64), np.asarray(b))
-                for name, (a, b) in held_out.items()}
+    held_out = {
+        name: (np.asarray(a, np.float64), np.asarray(b)) for name, (a, b) in held_out.items()
+    }
     classes = int(max(y.max(), *(b.max() for _, b in held_out.values()))) + 1
     if not hidden:
         raise ValueError(f"hidden must be a non-empty list of widths, got {hidden!r}")
     for width in hidden:
         check_int("hidden", width)
-    if not learning_rates or not all(isinstance(r, (int, float)) and 0 < r < np.inf
-                                     for r in learning_rates):
+    if not learning_rates or not all(
+        isinstance(r, (int, float)) and 0 < r < np.inf for r in learning_rates
+    ):
         raise ValueError(f"learning_rates must be positive numbers, got {learning_rates!r}")
     if not seeds:
         raise ValueError(f"seeds must be a non-empty list of integers, got {seeds!r}")
     for seed in seeds:
         check_int("seeds", seed, 0)
     rates = np.repeat(np.asarray(learning_rates, np.float64), len(seeds))[:, None]
-    stack = _Stack(layer_sizes(x.shape[1], hidden, classes), len(rates),
-                   [seed for _ in learning_rates for seed in seeds])
+    stack = _Stack(
+        layer_sizes(x.shape[1], hidden, classes),
+        len(rates),
+        [seed for _ in learning_rates for seed in seeds],
+    )
     first_moment, second_moment = np.zeros_like(stack.flat), np.zeros_like(stack.flat)
     rng = np.random.default_rng(data_seed)
     order, position = rng.permutation(len(x)), 0
@@ -170,7 +184,7 @@ def train_side_by_side(x, y, hidden: Sequence[int], learning_rates: Sequence[flo
     for step in range(1, steps + 1):
         if position + batch_size > len(x):  # a new epoch: reshuffle
             order, position = rng.permutation(len(x)), 0
-        batch = order[position:position + batch_size]
+        batch = order[position : position + batch_size]
         position += batch_size
         _, gradient = loss_and_gradient(stack, x[batch], y[batch])
         adam_step(stack.flat, first_moment, second_moment, gradient, rates, step)
@@ -180,13 +194,19 @@ def train_side_by_side(x, y, hidden: Sequence[int], learning_rates: Sequence[flo
                 predicted = _forward(stack, x_eval)[-1].argmax(axis=-1)
                 accuracy[name].append((predicted == y_eval).mean(axis=1))
     shape = (len(readings), len(learning_rates), len(seeds))
-    return Curves(np.array(readings),
-                  {name: np.array(values).reshape(shape) for name, values in accuracy.items()},
-                  count_parameters(x.shape[1], hidden, classes))
+    return Curves(
+        np.array(readings),
+        {name: np.array(values).reshape(shape) for name, values in accuracy.items()},
+        count_parameters(x.shape[1], hidden, classes),
+    )
 
 
-def tuned(curves: Curves, learning_rates: Sequence[float], select: str = "validation",
-          report: str = "test") -> tuple[np.ndarray, np.ndarray]:
+def tuned(
+    curves: Curves,
+    learning_rates: Sequence[float],
+    select: str = "validation",
+    report: str = "test",
+) -> tuple[np.ndarray, np.ndarray]:
     """At each reading, the learning rate with the best mean `select` accuracy over seeds.
 
     Returns:

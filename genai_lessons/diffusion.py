@@ -27,7 +27,9 @@ SCHEDULES = ("cosine", "linear")
 class DiffusionConfig:
     """The noise schedule and the denoiser of a diffusion model."""
 
-    data_shape: tuple[int, ...] = (2,)  # (features,) for points, (height, width, channels) for images
+    data_shape: tuple[int, ...] = (
+        2,
+    )  # (features,) for points, (height, width, channels) for images
     steps: int = 200  # T, the number of noising steps
     schedule: str = "cosine"  # how the noise grows: "cosine" (Nichol & Dhariwal) or "linear" (DDPM)
     width: int = 128  # hidden units (points) or filters of the first block (images)
@@ -40,11 +42,15 @@ class DiffusionConfig:
     def __post_init__(self):
         shape = tuple(self.data_shape)
         if len(shape) not in (1, 3) or not all(isinstance(d, int) and d >= 1 for d in shape):
-            raise ValueError(f"data_shape must be (features,) or (height, width, channels) of "
-                             f"positive ints, got {self.data_shape!r}")
+            raise ValueError(
+                f"data_shape must be (features,) or (height, width, channels) of "
+                f"positive ints, got {self.data_shape!r}"
+            )
         if len(shape) == 3 and (shape[0] % 2 or shape[1] % 2):
-            raise ValueError(f"data_shape must have even height and width (one 2x downsampling), "
-                             f"got {self.data_shape!r}")
+            raise ValueError(
+                f"data_shape must have even height and width (one 2x downsampling), "
+                f"got {self.data_shape!r}"
+            )
         check_int("steps", self.steps, minimum=2)
         check_choice("schedule", self.schedule, SCHEDULES)
         for name in ("width", "depth", "embedding_dim"):
@@ -146,7 +152,13 @@ def _condition(config: DiffusionConfig):
     if config.num_classes:
         label = keras.Input((), dtype="int32", name="label")  # num_classes means "no class"
         e = layers.Concatenate(name="step_and_label")(
-            [e, layers.Embedding(config.num_classes + 1, config.embedding_dim, name="label_embedding")(label)])
+            [
+                e,
+                layers.Embedding(
+                    config.num_classes + 1, config.embedding_dim, name="label_embedding"
+                )(label),
+            ]
+        )
         inputs.append(label)
     e = layers.Dense(config.embedding_dim, activation="silu", name="condition")(e)
     return inputs, e
@@ -161,7 +173,9 @@ def build_point_denoiser(config: DiffusionConfig) -> keras.Model:
     h = x_t
     for i in range(config.depth):
         h = layers.Dense(config.width, name=f"hidden_{i + 1}")(h)
-        h = layers.Add(name=f"hidden_{i + 1}_conditioned")([h, layers.Dense(config.width, name=f"shift_{i + 1}")(e)])
+        h = layers.Add(name=f"hidden_{i + 1}_conditioned")(
+            [h, layers.Dense(config.width, name=f"shift_{i + 1}")(e)]
+        )
         h = layers.Activation("silu", name=f"hidden_{i + 1}_silu")(h)
     noise = layers.Dense(config.data_shape[0], name="noise")(h)
     return keras.Model([x_t, *condition], noise, name="point_denoiser")
@@ -170,7 +184,9 @@ def build_point_denoiser(config: DiffusionConfig) -> keras.Model:
 def _block(x, e, filters: int, name: str):
     """Two 3x3 convolutions; the condition shifts the channels in between; a residual path."""
     h = layers.Conv2D(filters, 3, padding="same", activation="silu", name=f"{name}_conv1")(x)
-    shift = layers.Reshape((1, 1, filters), name=f"{name}_shape")(layers.Dense(filters, name=f"{name}_shift")(e))
+    shift = layers.Reshape((1, 1, filters), name=f"{name}_shape")(
+        layers.Dense(filters, name=f"{name}_shift")(e)
+    )
     h = layers.Add(name=f"{name}_conditioned")([h, shift])  # broadcast over height and width
     h = layers.Conv2D(filters, 3, padding="same", activation="silu", name=f"{name}_conv2")(h)
     skip = layers.Conv2D(filters, 1, name=f"{name}_skip")(x) if x.shape[-1] != filters else x
@@ -207,7 +223,9 @@ class Diffusion(keras.Model):
     squared difference (the simplified DDPM objective).
     """
 
-    def __init__(self, denoiser: keras.Model, config: DiffusionConfig | dict | None = None, **kwargs):
+    def __init__(
+        self, denoiser: keras.Model, config: DiffusionConfig | dict | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         config = config if config is not None else DiffusionConfig()
         self.config = DiffusionConfig(**config) if isinstance(config, dict) else config
@@ -231,7 +249,10 @@ class Diffusion(keras.Model):
         if self.config.num_classes:
             labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
             if training and self.config.label_dropout > 0:
-                drop = keras.random.uniform((batch,), seed=self.seed_generator) < self.config.label_dropout
+                drop = (
+                    keras.random.uniform((batch,), seed=self.seed_generator)
+                    < self.config.label_dropout
+                )
                 labels = ops.where(drop, self.config.num_classes, labels)
             condition.append(labels)
         return {"noise": noise, "predicted": self.denoiser([x_t, *condition], training=training)}
@@ -253,8 +274,11 @@ class Diffusion(keras.Model):
         return ops.convert_to_numpy(self.denoiser([x_t, *condition], training=False))
 
     def get_config(self):
-        return {**super().get_config(), "denoiser": keras.saving.serialize_keras_object(self.denoiser),
-                "config": asdict(self.config)}
+        return {
+            **super().get_config(),
+            "denoiser": keras.saving.serialize_keras_object(self.denoiser),
+            "config": asdict(self.config),
+        }
 
     @classmethod
     def from_config(cls, config):

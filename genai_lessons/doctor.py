@@ -49,9 +49,12 @@ def reachable(url: str, timeout: float = 3.0) -> bool:
 
 
 def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bool) -> str:
-    """"cached" when every file is in the cache with the right checksum, else whether it can be fetched."""
+    """ "cached" when every file is in the cache with the right checksum, else whether it can be fetched."""
     files = [cache_dir / data.CACHE_SUBDIR / remote.fname for remote in remotes]
-    if all(path.exists() and _file_matches(path, remote.file_hash) for path, remote in zip(files, remotes)):
+    if all(
+        path.exists() and _file_matches(path, remote.file_hash)
+        for path, remote in zip(files, remotes)
+    ):
         return "cached"
     if online and reachable(remotes[0].url):
         return "downloadable"
@@ -61,40 +64,81 @@ def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bo
 def run_checks(online: bool = True, cache_dir: Path | None = None) -> list[Check]:
     """Everything the course needs, each as a `Check`."""
     cache_dir = cache_dir or data.keras_home()
-    checks = [Check("python", sys.version_info >= (3, 10), sys.version.split()[0],
-                    "install Python 3.10 or newer")]
+    checks = [
+        Check(
+            "python",
+            sys.version_info >= (3, 10),
+            sys.version.split()[0],
+            "install Python 3.10 or newer",
+        )
+    ]
     try:
         report = settings.environment_report()
-    except backend.BackendError as error:  # KERAS_BACKEND names a backend the course does not run on
-        return checks + [Check("backend", False, str(error),
-                               f"set KERAS_BACKEND to one of {', '.join(backend.BACKENDS)}")]
+    except (
+        backend.BackendError
+    ) as error:  # KERAS_BACKEND names a backend the course does not run on
+        return checks + [
+            Check(
+                "backend",
+                False,
+                str(error),
+                f"set KERAS_BACKEND to one of {', '.join(backend.BACKENDS)}",
+            )
+        ]
     except Exception as error:  # a broken Keras or backend install shows up here
-        return checks + [Check("keras", False, f"Keras or its backend cannot be imported: {error}",
-                               'reinstall with: python -m pip install -e ".[lab]"')]
+        return checks + [
+            Check(
+                "keras",
+                False,
+                f"Keras or its backend cannot be imported: {error}",
+                'reinstall with: python -m pip install -e ".[lab]"',
+            )
+        ]
     name = report["backend"]
     minimum = MIN_VERSIONS[name]
     checks += [
-        Check("keras", _version(report["keras"]) >= MIN_VERSIONS["keras"], report["keras"],
-              f"install keras>={_dotted(MIN_VERSIONS['keras'])}"),
+        Check(
+            "keras",
+            _version(report["keras"]) >= MIN_VERSIONS["keras"],
+            report["keras"],
+            f"install keras>={_dotted(MIN_VERSIONS['keras'])}",
+        ),
         Check("backend", True, f"{name} (KERAS_BACKEND; tested: {', '.join(backend.BACKENDS)})"),
-        Check(name, _version(report[name]) >= minimum, report[name],
-              f"install {name}>={_dotted(minimum)}" + (" (not tensorflow-cpu)" if name == "tensorflow" else "")),
-        Check("device", True, report["device"] + ("" if "GPU" in report["device"]
-                                                  else "; no GPU needed, full mode takes minutes")),
+        Check(
+            name,
+            _version(report[name]) >= minimum,
+            report[name],
+            f"install {name}>={_dotted(minimum)}"
+            + (" (not tensorflow-cpu)" if name == "tensorflow" else ""),
+        ),
+        Check(
+            "device",
+            True,
+            report["device"]
+            + ("" if "GPU" in report["device"] else "; no GPU needed, full mode takes minutes"),
+        ),
     ]
     try:
         checks.append(Check("mode", True, settings.mode()))
     except ValueError as error:
-        checks.append(Check("mode", False, str(error), f"unset {settings.QUICK_ENV} or set it to 1 or 0"))
+        checks.append(
+            Check("mode", False, str(error), f"unset {settings.QUICK_ENV} or set it to 1 or 0")
+        )
     checks.append(_memory_check())
     try:
-        import nbclient  # noqa: F401
         import ipykernel  # noqa: F401
+        import nbclient  # noqa: F401
 
         checks.append(Check("jupyter", True, "nbclient and ipykernel installed"))
     except ImportError:
-        checks.append(Check("jupyter", False, "nbclient or ipykernel missing",
-                            'install the lab extra: python -m pip install -e ".[lab]"'))
+        checks.append(
+            Check(
+                "jupyter",
+                False,
+                "nbclient or ipykernel missing",
+                'install the lab extra: python -m pip install -e ".[lab]"',
+            )
+        )
     for name, remotes in [*data.REMOTE_FILES.items(), ("shakespeare", (text.SHAKESPEARE,))]:
         checks.append(Check(f"dataset {name}", True, dataset_status(remotes, cache_dir, online)))
     return checks
@@ -106,8 +150,12 @@ def _memory_check() -> Check:
     except ImportError:
         return Check("memory", True, "unknown (psutil not installed)")
     available = psutil.virtual_memory().available / 2**30
-    return Check("memory", available >= MIN_MEMORY_GIB, f"{available:.1f} GiB available",
-                 f"close programs: a lesson needs up to {MIN_MEMORY_GIB:g} GiB")
+    return Check(
+        "memory",
+        available >= MIN_MEMORY_GIB,
+        f"{available:.1f} GiB available",
+        f"close programs: a lesson needs up to {MIN_MEMORY_GIB:g} GiB",
+    )
 
 
 def format_checks(checks: list[Check]) -> str:

@@ -17,8 +17,17 @@ from keras import layers, ops
 
 from genai_lessons import backend
 from genai_lessons.validation import (
-    ArgumentTypeError, check_array, check_choice, check_concrete, check_images, check_int, check_number,
-    check_seed, check_type, describe)
+    ArgumentTypeError,
+    check_array,
+    check_choice,
+    check_concrete,
+    check_images,
+    check_int,
+    check_number,
+    check_seed,
+    check_type,
+    describe,
+)
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
 OUTPUT_RANGES = {"symmetric": "tanh", "unit": "sigmoid"}  # image value range -> activation
@@ -30,7 +39,9 @@ class GANConfig:
 
     latent_dim: int = 16  # length of the noise vector z
     generator_lr: float = 2e-4  # Adam step size of the generator
-    discriminator_lr: float = 1e-3  # Adam step size of the discriminator: keep it >= the generator's
+    discriminator_lr: float = (
+        1e-3  # Adam step size of the discriminator: keep it >= the generator's
+    )
     beta_1: float = 0.5  # Adam momentum; the DCGAN paper's 0.5 is steadier than 0.9
     label_smoothing: float = 0.0  # one-sided: the discriminator's target for real data is 1 - this
     generator_loss: str = "non_saturating"  # -log D(G(z)), or "minimax": log(1 - D(G(z)))
@@ -58,10 +69,13 @@ def _positive_ints(**values) -> None:
 # --------------------------------------------------------------------------- builders
 
 
-def build_point_generator(latent_dim: int = 16, data_dim: int = 2, units: int = 128,
-                          hidden_layers: int = 3) -> keras.Model:
+def build_point_generator(
+    latent_dim: int = 16, data_dim: int = 2, units: int = 128, hidden_layers: int = 3
+) -> keras.Model:
     """An MLP from noise (batch, latent_dim) to points (batch, data_dim), linear output."""
-    _positive_ints(latent_dim=latent_dim, data_dim=data_dim, units=units, hidden_layers=hidden_layers)
+    _positive_ints(
+        latent_dim=latent_dim, data_dim=data_dim, units=units, hidden_layers=hidden_layers
+    )
     z = keras.Input((latent_dim,), name="noise")
     x = z
     for i in range(hidden_layers):
@@ -70,8 +84,9 @@ def build_point_generator(latent_dim: int = 16, data_dim: int = 2, units: int = 
     return keras.Model(z, points, name="point_generator")
 
 
-def build_point_discriminator(data_dim: int = 2, units: int = 128,
-                              hidden_layers: int = 3) -> keras.Model:
+def build_point_discriminator(
+    data_dim: int = 2, units: int = 128, hidden_layers: int = 3
+) -> keras.Model:
     """An MLP from points (batch, data_dim) to P(real) of shape (batch, 1)."""
     _positive_ints(data_dim=data_dim, units=units, hidden_layers=hidden_layers)
     points = keras.Input((data_dim,), name="points")
@@ -87,15 +102,22 @@ def build_point_discriminator(data_dim: int = 2, units: int = 128,
 def _check_image_size(image_size: int) -> None:
     check_int("image_size", image_size, minimum=4)
     if image_size % 4:
-        raise ValueError(f"image_size must be divisible by 4 (two 2x upsamplings), got {image_size!r}")
+        raise ValueError(
+            f"image_size must be divisible by 4 (two 2x upsamplings), got {image_size!r}"
+        )
 
 
 def _check_value_range(value_range) -> str:
     return check_choice("value_range", value_range, OUTPUT_RANGES)
 
 
-def build_image_generator(latent_dim: int = 16, image_size: int = 8, channels: int = 1,
-                          filters: int = 32, value_range: str = "symmetric") -> keras.Model:
+def build_image_generator(
+    latent_dim: int = 16,
+    image_size: int = 8,
+    channels: int = 1,
+    filters: int = 32,
+    value_range: str = "symmetric",
+) -> keras.Model:
     """A DCGAN generator: noise (batch, latent_dim) -> images (batch, size, size, channels).
 
     A dense layer makes a (size/4)x(size/4) feature map, two stride-2 transposed convolutions
@@ -112,17 +134,20 @@ def build_image_generator(latent_dim: int = 16, image_size: int = 8, channels: i
     x = layers.ReLU(name="project_relu")(x)
     x = layers.Reshape((start, start, 2 * filters), name="to_map")(x)
     for i, width in enumerate((filters, filters // 2 or 1)):
-        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False,
-                                   name=f"up_{i + 1}")(x)
+        x = layers.Conv2DTranspose(
+            width, 4, strides=2, padding="same", use_bias=False, name=f"up_{i + 1}"
+        )(x)
         x = layers.BatchNormalization(name=f"up_{i + 1}_bn")(x)
         x = layers.ReLU(name=f"up_{i + 1}_relu")(x)
-    images = layers.Conv2D(channels, 3, padding="same", activation=OUTPUT_RANGES[value_range],
-                           name="images")(x)
+    images = layers.Conv2D(
+        channels, 3, padding="same", activation=OUTPUT_RANGES[value_range], name="images"
+    )(x)
     return keras.Model(z, images, name="image_generator")
 
 
-def build_image_discriminator(image_size: int = 8, channels: int = 1, filters: int = 32,
-                              dropout: float = 0.0) -> keras.Model:
+def build_image_discriminator(
+    image_size: int = 8, channels: int = 1, filters: int = 32, dropout: float = 0.0
+) -> keras.Model:
     """A DCGAN discriminator: images (batch, size, size, channels) -> P(real) (batch, 1)."""
     _positive_ints(channels=channels, filters=filters)
     _check_image_size(image_size)
@@ -177,17 +202,26 @@ class GAN(keras.Model):
     reports `d_loss`, `g_loss` and `d_accuracy` (the share of real and fake it classifies right).
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model,
-                 config: GANConfig | None = None, **kwargs):
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        config: GANConfig | None = None,
+        **kwargs,
+    ):
         check_type("generator", generator, keras.Model, "keras.Model")
         check_type("discriminator", discriminator, keras.Model, "keras.Model")
         config = GANConfig() if config is None else check_type("config", config, GANConfig)
         if generator.input_shape[-1] != config.latent_dim:
-            raise ValueError(f"config.latent_dim must match the generator's noise length "
-                             f"({generator.input_shape[-1]}), got {config.latent_dim}")
+            raise ValueError(
+                f"config.latent_dim must match the generator's noise length "
+                f"({generator.input_shape[-1]}), got {config.latent_dim}"
+            )
         if tuple(generator.output_shape[1:]) != tuple(discriminator.input_shape[1:]):
-            raise ValueError(f"discriminator must take the generator's output shape "
-                             f"{generator.output_shape[1:]}, got input shape {discriminator.input_shape[1:]}")
+            raise ValueError(
+                f"discriminator must take the generator's output shape "
+                f"{generator.output_shape[1:]}, got input shape {discriminator.input_shape[1:]}"
+            )
         super().__init__(**kwargs)
         self.config = config
         self.generator, self.discriminator = generator, discriminator
@@ -204,12 +238,16 @@ class GAN(keras.Model):
         """Create the two Adam optimizers from the config (keyword arguments go to Keras)."""
         super().compile(optimizer=None, **kwargs)  # no third optimizer: each network has its own
         cfg = self.config
-        self.d_optimizer = keras.optimizers.Adam(cfg.discriminator_lr, beta_1=cfg.beta_1, name="d_adam")
+        self.d_optimizer = keras.optimizers.Adam(
+            cfg.discriminator_lr, beta_1=cfg.beta_1, name="d_adam"
+        )
         self.g_optimizer = keras.optimizers.Adam(cfg.generator_lr, beta_1=cfg.beta_1, name="g_adam")
         # Built now so that BackupAndRestore can load their state before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
-        backend.attach_optimizers(self, self.d_optimizer, self.g_optimizer)  # fit on JAX carries them
+        backend.attach_optimizers(
+            self, self.d_optimizer, self.g_optimizer
+        )  # fit on JAX carries them
 
     def compile_from_config(self, config):
         """A loaded GAN is compiled again with its own optimizers (their state is then loaded)."""
@@ -243,9 +281,12 @@ class GAN(keras.Model):
 
     def generator_step(self, batch_size):
         """One update of the generator: gradients flow through D, but only G's weights change."""
+
         def loss():
             fake = self.generator(self.noise(batch_size), training=True)
-            return generator_loss(self.discriminator(fake, training=True), self.config.generator_loss)
+            return generator_loss(
+                self.discriminator(fake, training=True), self.config.generator_loss
+            )
 
         weights = self.generator.trainable_variables
         value, grads = backend.value_and_grad(loss, weights)
@@ -262,8 +303,10 @@ class GAN(keras.Model):
         g_loss = self.generator_step(ops.shape(real)[0])
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.d_accuracy.update_state(ops.concatenate([ops.ones_like(p_real), ops.zeros_like(p_fake)]),
-                                     ops.concatenate([p_real, p_fake]))
+        self.d_accuracy.update_state(
+            ops.concatenate([ops.ones_like(p_real), ops.zeros_like(p_fake)]),
+            ops.concatenate([p_real, p_fake]),
+        )
         return {m.name: m.result() for m in self.metrics}
 
     def generate(self, count: int, seed: int = 0) -> np.ndarray:
@@ -274,10 +317,12 @@ class GAN(keras.Model):
         return keras.ops.convert_to_numpy(self.generator(noise, training=False))
 
     def get_config(self):
-        return {**super().get_config(),
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-                "config": asdict(self.config)}
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "config": asdict(self.config),
+        }
 
     @classmethod
     def from_config(cls, config):
@@ -297,7 +342,9 @@ class SampleSnapshots(keras.callbacks.Callback):
     def __init__(self, epochs, count: int = 500, seed: int = 0):
         super().__init__()
         if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__"):
-            raise ValueError(f"epochs must be a non-empty list of epoch numbers, got {describe(epochs)}")
+            raise ValueError(
+                f"epochs must be a non-empty list of epoch numbers, got {describe(epochs)}"
+            )
         epochs = list(epochs)  # once: a generator could be read only once
         if not epochs:
             raise ValueError("epochs must be a non-empty list of epoch numbers, got []")
@@ -330,7 +377,9 @@ class ModeCoverage:
     shares: np.ndarray  # (modes,) share of all samples near each centre
 
 
-def count_modes(samples, centres, max_distance: float = 0.15, min_share: float = 0.02) -> ModeCoverage:
+def count_modes(
+    samples, centres, max_distance: float = 0.15, min_share: float = 0.02
+) -> ModeCoverage:
     """Count the modes covered by `samples`.
 
     Rule: a sample is "high quality" when it lies within `max_distance` of its nearest centre
@@ -344,8 +393,10 @@ def count_modes(samples, centres, max_distance: float = 0.15, min_share: float =
     samples = check_array("samples", samples, 2)
     centres = check_array("centres", centres, 2)
     if samples.shape[1] != centres.shape[1]:
-        raise ValueError(f"samples (n, d) and centres (modes, d) must agree, "
-                         f"got samples of shape {samples.shape} and centres of shape {centres.shape}")
+        raise ValueError(
+            f"samples (n, d) and centres (modes, d) must agree, "
+            f"got samples of shape {samples.shape} and centres of shape {centres.shape}"
+        )
     check_number("max_distance", max_distance, 0.0, inclusive=False)
     check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
     distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
@@ -365,9 +416,15 @@ digits."""
 DIGITS_EPOCHS = 60  # passes over the 1,437 training digits: about 2,700 steps at batch size 32
 
 
-def train_digit_gan(config: GANConfig = DIGITS_CONFIG, epochs: int = DIGITS_EPOCHS,
-                    batch_size: int = 32, images=None, filters: int = 32, callbacks=(),
-                    verbose=0) -> GAN:
+def train_digit_gan(
+    config: GANConfig = DIGITS_CONFIG,
+    epochs: int = DIGITS_EPOCHS,
+    batch_size: int = 32,
+    images=None,
+    filters: int = 32,
+    callbacks=(),
+    verbose=0,
+) -> GAN:
     """Train the lesson's DCGAN on the digits' training split and return the `GAN`.
 
     Reseeds Keras's global random state with `config.seed`, so that every call with the same
@@ -388,7 +445,9 @@ def train_digit_gan(config: GANConfig = DIGITS_CONFIG, epochs: int = DIGITS_EPOC
     check_type("config", config, GANConfig)
     _positive_ints(epochs=epochs, batch_size=batch_size, filters=filters)
     if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
-        raise ArgumentTypeError(f"callbacks must be a list of Keras callbacks, got {describe(callbacks)}")
+        raise ArgumentTypeError(
+            f"callbacks must be a list of Keras callbacks, got {describe(callbacks)}"
+        )
     if images is None:
         from genai_lessons import data
 
@@ -396,15 +455,27 @@ def train_digit_gan(config: GANConfig = DIGITS_CONFIG, epochs: int = DIGITS_EPOC
     # [-1, 1]: the generator ends in tanh.
     images = check_images("images", images, value_range="symmetric")
     if images.shape[1] != images.shape[2] or len(images) < batch_size:
-        raise ValueError(f"images must have shape (batch, size, size, channels) with at least "
-                         f"batch_size={batch_size} images, got shape {images.shape}")
+        raise ValueError(
+            f"images must have shape (batch, size, size, channels) with at least "
+            f"batch_size={batch_size} images, got shape {images.shape}"
+        )
     # Whole batches only: real and fake batches then always have the same size.
     images = images[: len(images) // batch_size * batch_size]
     size, channels = images.shape[1], images.shape[3]
     keras.utils.set_random_seed(config.seed)  # same weights and batches on every call
-    model = GAN(build_image_generator(config.latent_dim, size, channels, filters),
-                build_image_discriminator(size, channels, filters), config, name="digit_gan")
+    model = GAN(
+        build_image_generator(config.latent_dim, size, channels, filters),
+        build_image_discriminator(size, channels, filters),
+        config,
+        name="digit_gan",
+    )
     model.compile()
-    model.fit(images, epochs=epochs, batch_size=batch_size, shuffle=True,
-              callbacks=list(callbacks), verbose=verbose)
+    model.fit(
+        images,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        callbacks=list(callbacks),
+        verbose=verbose,
+    )
     return model

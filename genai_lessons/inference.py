@@ -33,8 +33,12 @@ def predict(model: keras.Model, inputs, batch_size: int = 1024):
     check_int("batch_size", batch_size)
     if len(inputs) == 0:
         raise ValueError(f"inputs must hold at least one example, got shape {np.shape(inputs)}")
-    parts = [model.predict_on_batch(inputs[start:start + batch_size])
-             for start in range(0, len(inputs), batch_size)]
+    parts = [
+        model.predict_on_batch(inputs[start : start + batch_size])
+        for start in range(0, len(inputs), batch_size)
+    ]
     if isinstance(parts[0], (list, tuple)):
-        return tuple(np.concatenate([np.asarray(part[k]) for part in parts]) for k in range(len(parts[0])))
+        return tuple(
+            np.concatenate([np.asarray(part[k]) for part in parts]) for k in range(len(parts[0]))
+        )
     return np.concatenate([np.asarray(part) for part in parts])

@@ -27,10 +27,17 @@ import numpy as np
 from genai_lessons import cnn, data, inference
 from genai_lessons.metrics import frechet_distance
 from genai_lessons.validation import (
-    build_config, check_bool, check_choice, check_images, check_int, check_number, check_seed, check_type)
+    build_config,
+    check_bool,
+    check_choice,
+    check_images,
+    check_int,
+    check_number,
+    check_seed,
+    check_type,
+)
 
 _CACHE_FORMAT = 1  # bump when the training code changes, so old cached weights are not reused
-
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,16 @@ class JudgeRecipe:
 
     def __post_init__(self):
         # Through CNNConfig, so that the judge's network accepts exactly what lesson 2's does.
-        config = build_config(cnn.CNNConfig, None, {"filters": self.filters, "dense_units": self.dense_units,
-                                                    "dropout": self.dropout, "seed": self.seed})
+        config = build_config(
+            cnn.CNNConfig,
+            None,
+            {
+                "filters": self.filters,
+                "dense_units": self.dense_units,
+                "dropout": self.dropout,
+                "seed": self.seed,
+            },
+        )
         object.__setattr__(self, "filters", config.filters)
         check_int("dense_units", self.dense_units)  # the judge's features need an embedding layer
         check_int("epochs", self.epochs)
@@ -62,8 +77,9 @@ class JudgeRecipe:
         """A short hash of the recipe, the Keras version and the cache format."""
         import keras
 
-        text = json.dumps([dataclasses.asdict(self), keras.__version__, _CACHE_FORMAT],
-                          sort_keys=True)
+        text = json.dumps(
+            [dataclasses.asdict(self), keras.__version__, _CACHE_FORMAT], sort_keys=True
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -79,8 +95,11 @@ class DigitJudge:
         self.recipe = recipe
         # On the digits test split of `recipe.split_seed`.
         self.test_accuracy = check_number("test_accuracy", test_accuracy, 0.0, 1.0)
-        self._probe = keras.Model(model.inputs[0], [model.get_layer(cnn.EMBEDDING_LAYER).output,
-                                                 model.outputs[0]], name="judge_probe")
+        self._probe = keras.Model(
+            model.inputs[0],
+            [model.get_layer(cnn.EMBEDDING_LAYER).output, model.outputs[0]],
+            name="judge_probe",
+        )
 
     def __repr__(self) -> str:
         return f"DigitJudge(test_accuracy={self.test_accuracy:.4f}, recipe={self.recipe})"
@@ -94,7 +113,9 @@ class DigitJudge:
         return array if value_range == "unit" else (array + 1.0) / 2.0
 
     def _run(self, images, value_range: str) -> tuple[np.ndarray, np.ndarray]:
-        embeddings, probabilities = inference.predict(self._probe, self._unit_images(images, value_range))
+        embeddings, probabilities = inference.predict(
+            self._probe, self._unit_images(images, value_range)
+        )
         return embeddings.astype(np.float64), probabilities.astype(np.float64)
 
     def predict_proba(self, images, value_range: str = "unit") -> np.ndarray:
@@ -115,7 +136,9 @@ class DigitJudge:
                 images = np.asarray(images)[..., None]
             images = check_images(argument, images, (8, 8, 1), value_range)
             if len(images) < 2:
-                raise ValueError(f"{argument} must hold at least 2 images, got shape {images.shape}")
+                raise ValueError(
+                    f"{argument} must hold at least 2 images, got shape {images.shape}"
+                )
             embeddings.append(self.embed(images, value_range))
         return frechet_distance(*embeddings)
 
@@ -126,10 +149,18 @@ _MEMORY: dict[JudgeRecipe, DigitJudge] = {}
 def _build(recipe: JudgeRecipe):
     # Every architecture field is spelled out, so that a change of CNNConfig's defaults cannot
     # silently change the judge (or make old cached weights load into a different network).
-    config = cnn.CNNConfig(input_shape=(8, 8, 1), num_classes=10, filters=recipe.filters,
-                           convs_per_block=1, kernel_size=3, pool=True,
-                           dense_units=recipe.dense_units, dropout=recipe.dropout, translate=0.0,
-                           seed=recipe.seed)
+    config = cnn.CNNConfig(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        filters=recipe.filters,
+        convs_per_block=1,
+        kernel_size=3,
+        pool=True,
+        dense_units=recipe.dense_units,
+        dropout=recipe.dropout,
+        translate=0.0,
+        seed=recipe.seed,
+    )
     return cnn.build_cnn_classifier(config, name="digit_judge")
 
 
@@ -144,18 +175,30 @@ def train_judge_model(recipe: JudgeRecipe, split: data.Split):
     check_type("recipe", recipe, JudgeRecipe)
     check_type("split", split, data.Split)
     model = _build(recipe)
-    model.compile(optimizer=keras.optimizers.Adam(recipe.learning_rate),
-                  loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.Adam(recipe.learning_rate),
+        loss="sparse_categorical_crossentropy",
+    )
     rng = np.random.default_rng(recipe.seed)
     order = np.concatenate([rng.permutation(len(split.x_train)) for _ in range(recipe.epochs)])
     # One pass over E shuffled copies = E epochs, with our own shuffle instead of Keras's.
-    model.fit(split.x_train[order], split.y_train[order], batch_size=recipe.batch_size,
-              epochs=1, shuffle=False, verbose=0)
+    model.fit(
+        split.x_train[order],
+        split.y_train[order],
+        batch_size=recipe.batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    )
     return model
 
 
-def load_judge(recipe: JudgeRecipe | None = None, *, disk_cache: bool = True,
-               cache_dir: str | Path | None = None) -> DigitJudge:
+def load_judge(
+    recipe: JudgeRecipe | None = None,
+    *,
+    disk_cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> DigitJudge:
     """The digit judge: trained once per process (a few seconds on a CPU), then reused.
 
     Args:

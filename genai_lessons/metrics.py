@@ -45,8 +45,10 @@ def frechet_distance(features_a, features_b) -> float:
     a = _features("features_a", features_a)
     b = _features("features_b", features_b)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"features_a and features_b must have the same width, "
-                         f"got {a.shape[1]} and features_b of width {b.shape[1]}")
+        raise ValueError(
+            f"features_a and features_b must have the same width, "
+            f"got {a.shape[1]} and features_b of width {b.shape[1]}"
+        )
     mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False, ddof=1), np.cov(b, rowvar=False, ddof=1)
     cov_a, cov_b = np.atleast_2d(cov_a), np.atleast_2d(cov_b)
@@ -60,10 +62,14 @@ def frechet_distance(features_a, features_b) -> float:
 def _probabilities(probabilities) -> np.ndarray:
     array = check_array("probabilities", probabilities, 2)
     if array.shape[1] < 2:
-        raise ValueError(f"probabilities must have shape (n, classes >= 2), got shape {array.shape}")
+        raise ValueError(
+            f"probabilities must have shape (n, classes >= 2), got shape {array.shape}"
+        )
     if array.min() < 0.0 or array.max() > 1.0:
-        raise ValueError(f"probabilities must lie in [0, 1], got values from {array.min():.4g} "
-                         f"to {array.max():.4g}")
+        raise ValueError(
+            f"probabilities must lie in [0, 1], got values from {array.min():.4g} "
+            f"to {array.max():.4g}"
+        )
     return array
 
 

@@ -23,7 +23,9 @@ from genai_lessons.validation import check_int
 def _check_ids(name, ids, vocab_size, minimum=1):
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size < minimum or not np.issubdtype(ids.dtype, np.integer):
-        raise ValueError(f"{name} must be a 1D integer array of at least {minimum} ids, got shape {ids.shape}")
+        raise ValueError(
+            f"{name} must be a 1D integer array of at least {minimum} ids, got shape {ids.shape}"
+        )
     if ids.min() < 0 or ids.max() >= vocab_size:
         raise ValueError(f"{name} must lie in [0, {vocab_size - 1}], got {ids.min()}..{ids.max()}")
     return ids.astype(np.int64)
@@ -47,9 +49,13 @@ def _baseline_args(train_ids, eval_ids, vocab_size, smoothing, minimum):
     for name, ids in (("train_ids", train_ids), ("eval_ids", eval_ids)):
         ids = np.asarray(ids)
         if ids.ndim != 1 or ids.size < minimum or not np.issubdtype(ids.dtype, np.integer):
-            raise ValueError(f"{name} must be a 1D integer array of at least {minimum} ids, got shape {ids.shape}")
+            raise ValueError(
+                f"{name} must be a 1D integer array of at least {minimum} ids, got shape {ids.shape}"
+            )
         if ids.min() < 0 or ids.max() >= vocab_size:
-            raise ValueError(f"{name} must lie in [0, {vocab_size - 1}], got {ids.min()}..{ids.max()}")
+            raise ValueError(
+                f"{name} must lie in [0, {vocab_size - 1}], got {ids.min()}..{ids.max()}"
+            )
         checked.append(ids)
     return checked
 
@@ -115,8 +121,10 @@ class KneserNey:
 
     def __init__(self, order: int, vocab_size: int):
         self.order, self.vocab_size = check_int("order", order), check_int("vocab_size", vocab_size)
-        if vocab_size ** order >= 2 ** 62:
-            raise ValueError(f"order {order} is too long to code in 64 bits for vocab_size {vocab_size}")
+        if vocab_size**order >= 2**62:
+            raise ValueError(
+                f"order {order} is too long to code in 64 bits for vocab_size {vocab_size}"
+            )
         self.levels = None
 
     def fit(self, train_ids) -> KneserNey:
@@ -124,14 +132,14 @@ class KneserNey:
         codes = ids.copy()  # codes of the k-grams ending at each position, k = 1, 2, ...
         by_length = [codes]
         for k in range(2, self.order + 1):
-            codes = codes[:-1] * self.vocab_size + ids[k - 1:]
+            codes = codes[:-1] * self.vocab_size + ids[k - 1 :]
             by_length.append(codes)
         self.levels = []
         for k in range(1, self.order + 1):
             if k == self.order:  # the longest context counts occurrences
                 level_codes = by_length[k - 1]
             else:  # shorter ones count the distinct tokens seen just before the k-gram
-                level_codes = np.unique(by_length[k]) % self.vocab_size ** k
+                level_codes = np.unique(by_length[k]) % self.vocab_size**k
             self.levels.append(_Level(level_codes, self.vocab_size))
         return self
 
@@ -158,8 +166,11 @@ class KneserNey:
         """The (len(ids), order-1) contexts of every position of a text, -1 before its start."""
         ids = np.asarray(ids, dtype=np.int64)
         padded = np.concatenate([np.full(self.order - 1, -1), ids])
-        return np.stack([padded[i:i + len(ids)] for i in range(self.order - 1)], axis=1) \
-            if self.order > 1 else np.zeros((len(ids), 0), dtype=np.int64)
+        return (
+            np.stack([padded[i : i + len(ids)] for i in range(self.order - 1)], axis=1)
+            if self.order > 1
+            else np.zeros((len(ids), 0), dtype=np.int64)
+        )
 
     def cross_entropy(self, ids) -> float:
         """Mean -ln p(ids[t] | earlier ids of `ids`) over t >= 1, in nats per token."""
@@ -168,10 +179,10 @@ class KneserNey:
 
     def next_distribution(self, history) -> np.ndarray:
         """p(next token | the last order-1 ids of history), shape (vocab_size,)."""
-        history = np.asarray(history, dtype=np.int64)[-(self.order - 1):] if self.order > 1 else []
+        history = np.asarray(history, dtype=np.int64)[-(self.order - 1) :] if self.order > 1 else []
         context = np.full(self.order - 1, -1, dtype=np.int64)
         if len(history):
-            context[-len(history):] = history
+            context[-len(history) :] = history
         targets = np.arange(self.vocab_size)
         return self.probabilities(np.tile(context, (self.vocab_size, 1)), targets)
 
@@ -181,7 +192,11 @@ class KneserNey:
         Returns the prompt followed by `steps` new ids, int32.
         """
         check_int("steps", steps, minimum=0)
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, (int, float))
+            or not temperature > 0
+        ):
             raise ValueError(f"temperature must be a positive number, got {temperature!r}")
         rng = np.random.default_rng(seed)
         ids = [int(i) for i in _check_ids("prompt_ids", prompt_ids, self.vocab_size)]

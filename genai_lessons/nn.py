@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from genai_lessons.validation import (
-    ArgumentTypeError, check_array, check_choice, check_int, check_labels, check_number, check_seed, describe)
+    ArgumentTypeError,
+    check_array,
+    check_choice,
+    check_int,
+    check_labels,
+    check_number,
+    check_seed,
+    describe,
+)
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")  # "linear" (logits) for Keras models only
@@ -75,7 +83,9 @@ def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- losses
 
 
-def cross_entropy(output: np.ndarray, labels: np.ndarray, output_activation: str = "softmax") -> float:
+def cross_entropy(
+    output: np.ndarray, labels: np.ndarray, output_activation: str = "softmax"
+) -> float:
     """Mean cross-entropy of predicted probabilities against integer labels.
 
     Args:
@@ -93,8 +103,12 @@ def cross_entropy(output: np.ndarray, labels: np.ndarray, output_activation: str
         return float(-np.mean(np.log(np.maximum(picked, tiny))))
     if output_activation == "sigmoid":
         p = output.ravel()
-        return float(-np.mean(labels * np.log(np.maximum(p, tiny))
-                              + (1 - labels) * np.log(np.maximum(1 - p, tiny))))
+        return float(
+            -np.mean(
+                labels * np.log(np.maximum(p, tiny))
+                + (1 - labels) * np.log(np.maximum(1 - p, tiny))
+            )
+        )
     raise ValueError(f"output_activation must be softmax or sigmoid; got {output_activation!r}")
 
 
@@ -115,7 +129,9 @@ def _numbers(argument: str, z) -> np.ndarray:
     (infinities are fine: sigmoid(inf) is 1, relu(inf) is inf)."""
     array = check_array(argument, z, min_length=0, dtype=None, finite=False)
     if array.dtype.kind in "fc" and np.isnan(array).any():
-        raise ValueError(f"{argument} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
+        raise ValueError(
+            f"{argument} must not contain NaN, got {int(np.isnan(array).sum())} NaN values"
+        )
     return array if np.issubdtype(array.dtype, np.floating) else array.astype(np.float64)
 
 
@@ -124,8 +140,10 @@ def _probabilities(argument: str, output) -> np.ndarray:
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
     if array.min() < 0.0 or array.max() > 1.0:
-        raise ValueError(f"{argument} must hold probabilities in [0, 1], "
-                         f"got values from {array.min():.4g} to {array.max():.4g}")
+        raise ValueError(
+            f"{argument} must hold probabilities in [0, 1], "
+            f"got values from {array.min():.4g} to {array.max():.4g}"
+        )
     return array
 
 
@@ -134,7 +152,9 @@ def _check_hidden_sizes(hidden_sizes) -> None:
         raise ValueError(f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}")
     for units in hidden_sizes:
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
-            raise ValueError(f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}")
+            raise ValueError(
+                f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}"
+            )
 
 
 # --------------------------------------------------------------------------- the NumPy network
@@ -152,10 +172,19 @@ class MLP:
         dtype: "float64" (exact gradient checks) or "float32" (what Keras uses by default).
     """
 
-    def __init__(self, layer_sizes: Sequence[int], activation: str = "relu",
-                 output_activation: str = "softmax", seed: int = 0, dtype: str = "float64"):
-        if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence) \
-                or len(layer_sizes) < 2:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "softmax",
+        seed: int = 0,
+        dtype: str = "float64",
+    ):
+        if (
+            isinstance(layer_sizes, (str, bytes))
+            or not isinstance(layer_sizes, Sequence)
+            or len(layer_sizes) < 2
+        ):
             raise ValueError(f"layer_sizes must list at least 2 sizes, got {layer_sizes!r}")
         for size in layer_sizes:
             check_int("layer_sizes", size)
@@ -164,16 +193,24 @@ class MLP:
         check_choice("dtype", dtype, FLOAT_DTYPES)
         check_seed("seed", seed)
         if output_activation == "sigmoid" and layer_sizes[-1] != 1:
-            raise ValueError(f"a sigmoid output needs 1 output unit, got layer_sizes={layer_sizes!r}")
+            raise ValueError(
+                f"a sigmoid output needs 1 output unit, got layer_sizes={layer_sizes!r}"
+            )
         if output_activation == "softmax" and layer_sizes[-1] < 2:
-            raise ValueError(f"a softmax output needs >= 2 output units, got layer_sizes={layer_sizes!r}")
+            raise ValueError(
+                f"a softmax output needs >= 2 output units, got layer_sizes={layer_sizes!r}"
+            )
         self.layer_sizes = [int(size) for size in layer_sizes]
         self.activation = activation
         self.output_activation = output_activation
         rng = np.random.default_rng(seed)
-        gain = 2.0 if activation == "relu" else 1.0  # He init for ReLU, LeCun otherwise: unit-scale signals
-        self.weights = [rng.normal(0.0, np.sqrt(gain / fan_in), (fan_in, fan_out)).astype(dtype)
-                        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
+        gain = (
+            2.0 if activation == "relu" else 1.0
+        )  # He init for ReLU, LeCun otherwise: unit-scale signals
+        self.weights = [
+            rng.normal(0.0, np.sqrt(gain / fan_in), (fan_in, fan_out)).astype(dtype)
+            for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:])
+        ]
         self.biases = [np.zeros(fan_out, dtype=dtype) for fan_out in self.layer_sizes[1:]]
 
     @property
@@ -201,7 +238,9 @@ class MLP:
     def _inputs(self, x) -> np.ndarray:
         x = check_array("x", x, ndim=2, dtype=self.weights[0].dtype)
         if x.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"x must have shape (batch, {self.layer_sizes[0]}), got shape {x.shape}")
+            raise ValueError(
+                f"x must have shape (batch, {self.layer_sizes[0]}), got shape {x.shape}"
+            )
         return x
 
     def _labels(self, labels, batch: int) -> np.ndarray:
@@ -227,32 +266,46 @@ class MLP:
             [dW1, db1, dW2, db2, ...], the same order and shapes as `params`.
         """
         if not isinstance(cache, dict) or "output" not in cache:
-            raise ArgumentTypeError(f"cache must be the dict returned by forward, got {describe(cache)}")
+            raise ArgumentTypeError(
+                f"cache must be the dict returned by forward, got {describe(cache)}"
+            )
         output = cache["output"]
         labels = self._labels(labels, len(output))
         # Softmax + categorical cross-entropy and sigmoid + binary cross-entropy share the
         # same gradient with respect to the output layer's pre-activation: (p - y) / batch.
-        target = one_hot(labels, output.shape[1], output.dtype) if self.output_activation == "softmax" \
+        target = (
+            one_hot(labels, output.shape[1], output.dtype)
+            if self.output_activation == "softmax"
             else np.asarray(labels, dtype=output.dtype).reshape(-1, 1)
+        )
         delta = (output - target) / len(output)
         grads = []
         for layer in reversed(range(len(self.weights))):
             grads[:0] = [cache["inputs"][layer].T @ delta, delta.sum(axis=0)]
             if layer > 0:  # chain rule: back through the weights, then through the activation
-                delta = (delta @ self.weights[layer].T) \
-                    * activation_derivative(self.activation, cache["pre_activations"][layer - 1])
+                delta = (delta @ self.weights[layer].T) * activation_derivative(
+                    self.activation, cache["pre_activations"][layer - 1]
+                )
         return grads
 
     def update(self, grads: Sequence[np.ndarray], learning_rate: float) -> None:
         """One step of gradient descent: every parameter moves against its gradient, in place."""
         learning_rate = check_number("learning_rate", learning_rate, 0.0, inclusive=False)
-        if isinstance(grads, (str, bytes)) or not isinstance(grads, Sequence) or len(grads) != len(self.params):
+        if (
+            isinstance(grads, (str, bytes))
+            or not isinstance(grads, Sequence)
+            or len(grads) != len(self.params)
+        ):
             count = len(grads) if isinstance(grads, Sequence) else describe(grads)
-            raise ValueError(f"grads must hold one array per parameter ({len(self.params)}), got {count}")
+            raise ValueError(
+                f"grads must hold one array per parameter ({len(self.params)}), got {count}"
+            )
         for param, grad in zip(self.params, grads):
             grad = check_array("grads", grad, ndim=param.ndim, min_length=0)
             if grad.shape != param.shape:
-                raise ValueError(f"grads must match the parameters' shapes, got {grad.shape} for {param.shape}")
+                raise ValueError(
+                    f"grads must match the parameters' shapes, got {grad.shape} for {param.shape}"
+                )
         for param, grad in zip(self.params, grads):
             param -= learning_rate * grad
 
@@ -268,8 +321,9 @@ class MLP:
 # --------------------------------------------------------------------------- gradient check
 
 
-def numerical_gradient(loss_fn: Callable[[], float], param: np.ndarray,
-                       epsilon: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    loss_fn: Callable[[], float], param: np.ndarray, epsilon: float = 1e-6
+) -> np.ndarray:
     """Central finite differences (L(p + eps) - L(p - eps)) / (2 eps) for every entry of `param`.
 
     `loss_fn` takes no arguments and must read `param`, which is nudged in place and restored.
@@ -289,11 +343,14 @@ def numerical_gradient(loss_fn: Callable[[], float], param: np.ndarray,
 
 def _check_gradient_args(loss_fn, params, epsilon, argument: str) -> None:
     if not callable(loss_fn):
-        raise ArgumentTypeError(f"loss_fn must be a function of no arguments, got {describe(loss_fn)}")
+        raise ArgumentTypeError(
+            f"loss_fn must be a function of no arguments, got {describe(loss_fn)}"
+        )
     for param in params:
         if not isinstance(param, np.ndarray) or not np.issubdtype(param.dtype, np.floating):
-            raise ArgumentTypeError(f"{argument} must be a float NumPy array (nudged in place), "
-                                    f"got {describe(param)}")
+            raise ArgumentTypeError(
+                f"{argument} must be a float NumPy array (nudged in place), got {describe(param)}"
+            )
     check_number("epsilon", epsilon, 0.0, inclusive=False)
 
 
@@ -302,13 +359,19 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     a = check_array("a", a, min_length=0)
     b = check_array("b", b, min_length=0)
     if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape, got {a.shape} and b of shape {b.shape}")
+        raise ValueError(
+            f"a and b must have the same shape, got {a.shape} and b of shape {b.shape}"
+        )
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
 
 
-def gradient_check(loss_fn: Callable[[], float], params: Sequence[np.ndarray],
-                   grads: Sequence[np.ndarray], epsilon: float = 1e-6) -> float:
+def gradient_check(
+    loss_fn: Callable[[], float],
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    epsilon: float = 1e-6,
+) -> float:
     """Compare analytic gradients with central finite differences.
 
     Args:
@@ -321,23 +384,35 @@ def gradient_check(loss_fn: Callable[[], float], params: Sequence[np.ndarray],
         The largest `relative_error` over the parameter arrays.
     """
     if len(params) != len(grads):
-        raise ValueError(f"params and grads must pair up, got {len(params)} params but {len(grads)} grads")
+        raise ValueError(
+            f"params and grads must pair up, got {len(params)} params but {len(grads)} grads"
+        )
     _check_gradient_args(loss_fn, params, epsilon, "params")
     for param, grad in zip(params, grads):
         if param.dtype != np.float64:
             raise ValueError(f"params must be float64 for a gradient check, got {param.dtype}")
         if np.shape(grad) != param.shape:
-            raise ValueError(f"grads must match the params' shapes, got {np.shape(grad)} for {param.shape}")
-    return max(relative_error(grad, numerical_gradient(loss_fn, param, epsilon))
-               for param, grad in zip(params, grads))
+            raise ValueError(
+                f"grads must match the params' shapes, got {np.shape(grad)} for {param.shape}"
+            )
+    return max(
+        relative_error(grad, numerical_gradient(loss_fn, param, epsilon))
+        for param, grad in zip(params, grads)
+    )
 
 
 # --------------------------------------------------------------------------- Keras
 
 
-def build_mlp(input_size: int, hidden_sizes: Sequence[int], output_size: int,
-              activation: str = "relu", output_activation: str = "softmax", name: str = "mlp",
-              dtype: str | None = None):
+def build_mlp(
+    input_size: int,
+    hidden_sizes: Sequence[int],
+    output_size: int,
+    activation: str = "relu",
+    output_activation: str = "softmax",
+    name: str = "mlp",
+    dtype: str | None = None,
+):
     """The same multi-layer perceptron as a Keras model.
 
     Args:
@@ -374,9 +449,10 @@ def build_mlp(input_size: int, hidden_sizes: Sequence[int], output_size: int,
     inputs = keras.Input(shape=(int(input_size),), name="inputs", dtype=dtype)
     h = inputs
     for index, units in enumerate(hidden_sizes, start=1):
-        h = keras.layers.Dense(int(units), activation=activation, name=f"hidden_{index}",
-                               dtype=dtype)(h)
-    outputs = keras.layers.Dense(int(output_size), activation=output_activation, name="output",
-                                 dtype=dtype)(h)
+        h = keras.layers.Dense(
+            int(units), activation=activation, name=f"hidden_{index}", dtype=dtype
+        )(h)
+    outputs = keras.layers.Dense(
+        int(output_size), activation=output_activation, name="output", dtype=dtype
+    )(h)
     return keras.Model(inputs, outputs, name=name)
-

@@ -15,8 +15,13 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 
-def image_grid(images, labels: Sequence | None = None, ncols: int = 10, title: str | None = None,
-               cell_size: float = 0.9) -> plt.Figure:
+def image_grid(
+    images,
+    labels: Sequence | None = None,
+    ncols: int = 10,
+    title: str | None = None,
+    cell_size: float = 0.9,
+) -> plt.Figure:
     """Show images in a grid, optionally with a label above each.
 
     Args:
@@ -40,8 +45,9 @@ def image_grid(images, labels: Sequence | None = None, ncols: int = 10, title: s
         images = (images + 1.0) / 2.0
     ncols = min(ncols, len(images))
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * cell_size, nrows * cell_size + 0.3),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(ncols * cell_size, nrows * cell_size + 0.3), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
@@ -61,8 +67,9 @@ def _history_dict(history) -> dict[str, list[float]]:
     return {key: list(series) for key, series in values.items()}
 
 
-def training_curves(history, metrics: Sequence[str] | None = None,
-                    title: str | None = None) -> plt.Figure:
+def training_curves(
+    history, metrics: Sequence[str] | None = None, title: str | None = None
+) -> plt.Figure:
     """One panel per metric, training and validation curves against the epoch.
 
     Args:
@@ -90,8 +97,15 @@ def training_curves(history, metrics: Sequence[str] | None = None,
     return fig
 
 
-def scatter_2d(points, labels=None, predict: Callable | None = None, title: str | None = None,
-               resolution: int = 150, ax: plt.Axes | None = None, margin: float = 0.3) -> plt.Figure:
+def scatter_2d(
+    points,
+    labels=None,
+    predict: Callable | None = None,
+    title: str | None = None,
+    resolution: int = 150,
+    ax: plt.Axes | None = None,
+    margin: float = 0.3,
+) -> plt.Figure:
     """Scatter 2D points coloured by label, over a model's decision regions if `predict` is given.
 
     Args:
@@ -118,32 +132,56 @@ def scatter_2d(points, labels=None, predict: Callable | None = None, title: str 
     probs = None
     if predict is not None:
         low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
-        gx, gy = np.meshgrid(np.linspace(low[0], high[0], resolution),
-                             np.linspace(low[1], high[1], resolution))
+        gx, gy = np.meshgrid(
+            np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+        )
         grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
         probs = np.asarray(predict(grid))
         binary = probs.ndim == 1 or probs.shape[-1] == 1
         regions = (probs.ravel() > 0.5).astype(int) if binary else probs.argmax(-1)
         count = max(count, 2 if binary else probs.shape[-1])
     # Two classes: blue and red. More: tab10's distinct colours (coolwarm's middle is white).
-    colours = ListedColormap(["#3b4cc0", "#b40426"] if count == 2 else plt.get_cmap("tab10").colors[:count])
+    colours = ListedColormap(
+        ["#3b4cc0", "#b40426"] if count == 2 else plt.get_cmap("tab10").colors[:count]
+    )
     if probs is not None:
-        ax.contourf(gx, gy, regions.reshape(gx.shape), levels=np.arange(count + 1) - 0.5,
-                    cmap=colours, alpha=0.25)
+        ax.contourf(
+            gx,
+            gy,
+            regions.reshape(gx.shape),
+            levels=np.arange(count + 1) - 0.5,
+            cmap=colours,
+            alpha=0.25,
+        )
     if labels is None:
         ax.scatter(points[:, 0], points[:, 1], s=8, edgecolors="none")
     else:
-        ax.scatter(points[:, 0], points[:, 1], c=labels, s=8, cmap=colours, vmin=-0.5,
-                   vmax=count - 0.5, edgecolors="none")
+        ax.scatter(
+            points[:, 0],
+            points[:, 1],
+            c=labels,
+            s=8,
+            cmap=colours,
+            vmin=-0.5,
+            vmax=count - 0.5,
+            edgecolors="none",
+        )
     ax.set_aspect("equal", adjustable="datalim")
     if title:
         ax.set_title(title)
     return fig
 
 
-def heatmap(matrix, row_labels: Sequence | None = None, col_labels: Sequence | None = None,
-            title: str | None = None, annotate: bool = False, cmap: str = "viridis",
-            ax: plt.Axes | None = None, colorbar: bool = True) -> plt.Figure:
+def heatmap(
+    matrix,
+    row_labels: Sequence | None = None,
+    col_labels: Sequence | None = None,
+    title: str | None = None,
+    annotate: bool = False,
+    cmap: str = "viridis",
+    ax: plt.Axes | None = None,
+    colorbar: bool = True,
+) -> plt.Figure:
     """Draw a 2D array as a heatmap: confusion matrices, attention weights, correlations.
 
     Args:
@@ -158,8 +196,10 @@ def heatmap(matrix, row_labels: Sequence | None = None, col_labels: Sequence | N
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 2:
         raise ValueError(f"matrix must be 2D, got shape {matrix.shape}")
-    for name, tick_labels, size in (("row_labels", row_labels, matrix.shape[0]),
-                                    ("col_labels", col_labels, matrix.shape[1])):
+    for name, tick_labels, size in (
+        ("row_labels", row_labels, matrix.shape[0]),
+        ("col_labels", col_labels, matrix.shape[1]),
+    ):
         if tick_labels is not None and len(tick_labels) != size:
             raise ValueError(f"{name} has {len(tick_labels)} entries for {size} {name[:3]}s")
     if ax is None:
@@ -178,8 +218,9 @@ def heatmap(matrix, row_labels: Sequence | None = None, col_labels: Sequence | N
             red, green, blue, _ = image.cmap(image.norm(value))
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # perceived brightness
             text = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                    color="white" if dark else "black")
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black"
+            )
     if colorbar:
         fig.colorbar(image, ax=ax)
     if title:

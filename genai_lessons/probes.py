@@ -33,8 +33,10 @@ def pool(features: np.ndarray) -> np.ndarray:
     if features.ndim == 2:
         return features
     if features.ndim != 4:
-        raise ValueError(f"features must be (batch, height, width, channels) or (batch, units), "
-                         f"got shape {features.shape}")
+        raise ValueError(
+            f"features must be (batch, height, width, channels) or (batch, units), "
+            f"got shape {features.shape}"
+        )
     return np.concatenate([features.mean(axis=(1, 2)), features.max(axis=(1, 2))], axis=1)
 
 
@@ -42,8 +44,10 @@ def _ridge(x_train, targets, x_test, penalty: float = RIDGE) -> np.ndarray:
     """Fit ridge regression of `targets` on standardized `x_train`; predict for `x_test`."""
     x_train, x_test = np.asarray(x_train, np.float64), np.asarray(x_test, np.float64)
     if x_train.ndim != 2 or x_test.ndim != 2 or x_train.shape[1] != x_test.shape[1]:
-        raise ValueError(f"features must be (rows, features) with the same width, got "
-                         f"{x_train.shape} and {x_test.shape}")
+        raise ValueError(
+            f"features must be (rows, features) with the same width, got "
+            f"{x_train.shape} and {x_test.shape}"
+        )
     mean, scale = x_train.mean(axis=0), x_train.std(axis=0)
     scale[scale == 0] = 1.0  # a unit that never changes carries nothing; keep it at zero
     a, b = (x_train - mean) / scale, (x_test - mean) / scale
@@ -84,8 +88,11 @@ def probe_presence(x_train, present_train, x_test, present_test, penalty: float 
 
     present_train, present_test = np.asarray(present_train), np.asarray(present_test)
     scores = _ridge(x_train, present_train.astype(np.float64), x_test, penalty)
-    aucs = [roc_auc_score(present_test[:, j], scores[:, j]) for j in range(present_test.shape[1])
-            if 0 < present_test[:, j].sum() < len(present_test)]
+    aucs = [
+        roc_auc_score(present_test[:, j], scores[:, j])
+        for j in range(present_test.shape[1])
+        if 0 < present_test[:, j].sum() < len(present_test)
+    ]
     if not aucs:
         raise ValueError("every column of present_test is constant: AUC is undefined")
     return float(np.mean(aucs))
@@ -129,8 +136,9 @@ def features_at(features: np.ndarray, pixels: np.ndarray, image_size: int) -> np
     return features[pixels[:, 0], pixels[:, 1] // stride, pixels[:, 2] // stride]
 
 
-def top_patches(images: np.ndarray, unit_map: np.ndarray, field: int, jump: int, first: float,
-                top: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def top_patches(
+    images: np.ndarray, unit_map: np.ndarray, field: int, jump: int, first: float, top: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
     """The input patches that excite one unit most, one per image, cropped to what it sees.
 
     Args:
@@ -153,8 +161,10 @@ def top_patches(images: np.ndarray, unit_map: np.ndarray, field: int, jump: int,
     for index in chosen:
         row, column = np.unravel_index(best[index].argmax(), unit_map.shape[1:])
         # the patch centred on the position's field centre, shifted by the padding
-        top_left = [int(np.floor(first + p * jump - (field - 1) / 2)) + field
-                    for p in (row, column)]
-        patches.append(padded[index, top_left[0]:top_left[0] + field,
-                              top_left[1]:top_left[1] + field])
+        top_left = [
+            int(np.floor(first + p * jump - (field - 1) / 2)) + field for p in (row, column)
+        ]
+        patches.append(
+            padded[index, top_left[0] : top_left[0] + field, top_left[1] : top_left[1] + field]
+        )
     return np.stack(patches), strongest[chosen]

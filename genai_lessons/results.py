@@ -31,11 +31,16 @@ def record(lesson: str, **figures: float) -> dict[str, float]:
     """
     check_name("lesson", lesson)  # it names the JSON file
     if not figures:
-        raise ValueError("record() needs at least one of its **figures, e.g. test_accuracy=0.97; got none")
+        raise ValueError(
+            "record() needs at least one of its **figures, e.g. test_accuracy=0.97; got none"
+        )
     values = {}
     for name, value in figures.items():
-        if not isinstance(value, (bool, np.bool_, str)) and hasattr(value, "__float__") \
-                and np.ndim(value) == 0:
+        if (
+            not isinstance(value, (bool, np.bool_, str))
+            and hasattr(value, "__float__")
+            and np.ndim(value) == 0
+        ):
             value = float(value)  # NumPy and Keras scalars, as reductions return them
         values[name] = check_number(name, value)
     print(f"Results of {lesson} ({settings.mode()} mode):")
@@ -45,6 +50,8 @@ def record(lesson: str, **figures: float) -> dict[str, float]:
     if folder:
         path = Path(folder) / f"{lesson}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"lesson": lesson, "mode": settings.mode(), "figures": values},
-                                   indent=2) + "\n")
+        path.write_text(
+            json.dumps({"lesson": lesson, "mode": settings.mode(), "figures": values}, indent=2)
+            + "\n"
+        )
     return values

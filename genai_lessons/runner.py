@@ -20,7 +20,13 @@ from pathlib import Path
 
 from genai_lessons import settings
 from genai_lessons.results import RESULTS_ENV
-from genai_lessons.validation import ArgumentTypeError, check_bool, check_choice, check_number, describe
+from genai_lessons.validation import (
+    ArgumentTypeError,
+    check_bool,
+    check_choice,
+    check_number,
+    describe,
+)
 
 # Run in the kernel after the last cell: the kernel's own peak resident memory in MiB, or -1
 # where it cannot be measured (Windows).
@@ -103,8 +109,14 @@ def _peak_memory(client, notebook) -> float | None:
     return value if value >= 0 else None
 
 
-def run_notebook(path: str | Path, *, quick: bool, cell_timeout: float = 900, inplace: bool = False,
-                 progress: Callable[[str, int, int], None] | None = None) -> NotebookRun:
+def run_notebook(
+    path: str | Path,
+    *,
+    quick: bool,
+    cell_timeout: float = 900,
+    inplace: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> NotebookRun:
     """Execute one notebook top to bottom in a fresh kernel of this Python environment.
 
     Args:
@@ -125,13 +137,23 @@ def run_notebook(path: str | Path, *, quick: bool, cell_timeout: float = 900, in
     if progress is not None and not callable(progress):
         raise ArgumentTypeError(f"progress must be a function or None, got {describe(progress)}")
     notebook = nbformat.read(path, as_version=4)
-    code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.source.strip()]
-    client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3",
-                            interrupt_on_timeout=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    code = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and cell.source.strip()
+    ]
+    client = NotebookClient(
+        notebook,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        interrupt_on_timeout=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     run = NotebookRun(path.name, "passed", 0.0, 0, None)
-    with tempfile.TemporaryDirectory() as results_dir, \
-            _environment(**{settings.QUICK_ENV: "1" if quick else "0", RESULTS_ENV: results_dir}):
+    with (
+        tempfile.TemporaryDirectory() as results_dir,
+        _environment(**{settings.QUICK_ENV: "1" if quick else "0", RESULTS_ENV: results_dir}),
+    ):
         start = time.perf_counter()
         # The kernel's own stderr carries only jupyter_client's log lines (e.g. its warning
         # about TCP without encryption); cell output and errors arrive as messages.
@@ -163,7 +185,9 @@ def run_notebook(path: str | Path, *, quick: bool, cell_timeout: float = 900, in
 
 def _notebook_path(path) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"path must be a notebook's path (str or Path), got {describe(path)}")
+        raise ArgumentTypeError(
+            f"path must be a notebook's path (str or Path), got {describe(path)}"
+        )
     path = Path(path)
     if path.suffix != ".ipynb" or not path.is_file():
         raise ValueError(f"path must be an existing .ipynb file, got {str(path)!r}")
@@ -171,8 +195,11 @@ def _notebook_path(path) -> Path:
 
 
 def _check_runs(runs) -> list[NotebookRun]:
-    if isinstance(runs, (str, bytes)) or not isinstance(runs, Sequence) \
-            or not all(isinstance(run, NotebookRun) for run in runs):
+    if (
+        isinstance(runs, (str, bytes))
+        or not isinstance(runs, Sequence)
+        or not all(isinstance(run, NotebookRun) for run in runs)
+    ):
         raise ArgumentTypeError(f"runs must be a list of NotebookRun results, got {describe(runs)}")
     return list(runs)
 
@@ -187,10 +214,15 @@ def select_notebooks(folder: str | Path, lessons: Sequence[str] = ()) -> list[Pa
     """
     if not isinstance(folder, (str, os.PathLike)):
         raise ArgumentTypeError(f"folder must be a path (str or Path), got {describe(folder)}")
-    if isinstance(lessons, (str, bytes)) or not isinstance(lessons, Sequence) \
-            or not all(isinstance(lesson, str) for lesson in lessons):
-        raise ArgumentTypeError(f"lessons must be a list of lesson numbers or names as strings, "
-                                f"e.g. ['3', 'gans'], got {describe(lessons)}")
+    if (
+        isinstance(lessons, (str, bytes))
+        or not isinstance(lessons, Sequence)
+        or not all(isinstance(lesson, str) for lesson in lessons)
+    ):
+        raise ArgumentTypeError(
+            f"lessons must be a list of lesson numbers or names as strings, "
+            f"e.g. ['3', 'gans'], got {describe(lessons)}"
+        )
     notebooks = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise ValueError(f"no notebooks found in {folder!s}; run from the course's root folder")
@@ -199,8 +231,12 @@ def select_notebooks(folder: str | Path, lessons: Sequence[str] = ()) -> list[Pa
     chosen = []
     for lesson in lessons:
         key = lesson.removesuffix(".ipynb").lower()
-        matches = [p for p in notebooks
-                   if (key.isdigit() and int(key) == int(p.name[:2])) or (not key.isdigit() and key in p.stem)]
+        matches = [
+            p
+            for p in notebooks
+            if (key.isdigit() and int(key) == int(p.name[:2]))
+            or (not key.isdigit() and key in p.stem)
+        ]
         if not matches:
             names = ", ".join(p.stem for p in notebooks)
             raise ValueError(f"lessons: {lesson!r} matches no notebook; choose from {names}")
@@ -212,12 +248,18 @@ def markdown_table(runs: Sequence[NotebookRun], mode: str) -> str:
     """A Markdown table of the runs: status, time, peak memory and figures per notebook."""
     runs = _check_runs(runs)
     check_choice("mode", mode, ("quick", "full"))
-    lines = [f"Mode: {mode}. Machine: {os.cpu_count()} CPU cores, {settings.format_report(_short_report())}.",
-             "", "| Notebook | Status | Time | Peak memory | Figures |", "|---|---|---|---|---|"]
+    lines = [
+        f"Mode: {mode}. Machine: {os.cpu_count()} CPU cores, {settings.format_report(_short_report())}.",
+        "",
+        "| Notebook | Status | Time | Peak memory | Figures |",
+        "|---|---|---|---|---|",
+    ]
     for run in runs:
         memory = f"{run.peak_memory_mib:.0f} MiB" if run.peak_memory_mib else "n/a"
         figures = ", ".join(f"{name} {value:.4g}" for name, value in run.figures.items()) or "-"
-        status = run.status if run.passed else f"{run.status} at cell {run.failed_cell}: {run.error}"
+        status = (
+            run.status if run.passed else f"{run.status} at cell {run.failed_cell}: {run.error}"
+        )
         lines.append(f"| {run.name} | {status} | {run.seconds:.0f} s | {memory} | {figures} |")
     return "\n".join(lines) + "\n"
 
@@ -234,8 +276,12 @@ def write_results(runs: Sequence[NotebookRun], folder: str | Path, mode: str) ->
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, md_path = folder / "results.json", folder / "results.md"
-    payload = {"mode": mode, "python": sys.version.split()[0], "environment": _short_report(),
-               "notebooks": [asdict(run) for run in runs]}
+    payload = {
+        "mode": mode,
+        "python": sys.version.split()[0],
+        "environment": _short_report(),
+        "notebooks": [asdict(run) for run in runs],
+    }
     json_path.write_text(json.dumps(payload, indent=2) + "\n")
     md_path.write_text(markdown_table(runs, mode))
     return json_path, md_path

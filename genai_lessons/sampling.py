@@ -39,7 +39,9 @@ def noise_predictor(model: Diffusion, labels=None, guidance: float = 0.0) -> Noi
         raise ValueError("labels need a conditional model (config.num_classes > 0)")
     labels = np.asarray(labels, "int32")
     if labels.min() < 0 or labels.max() >= model.config.num_classes:
-        raise ValueError(f"labels must be in [0, {model.config.num_classes}), got {labels.min()}..{labels.max()}")
+        raise ValueError(
+            f"labels must be in [0, {model.config.num_classes}), got {labels.min()}..{labels.max()}"
+        )
     no_class = np.full_like(labels, model.config.num_classes)
 
     def guided(x, t):
@@ -47,8 +49,11 @@ def noise_predictor(model: Diffusion, labels=None, guidance: float = 0.0) -> Noi
         if guidance == 0:
             return model.predict_noise(x, t, labels[:n]).astype(np.float64)
         # One call on both halves: conditional and unconditional estimates of the same x_t.
-        both = model.predict_noise(np.concatenate([x, x]), np.concatenate([t, t]),
-                                   np.concatenate([labels[:n], no_class[:n]])).astype(np.float64)
+        both = model.predict_noise(
+            np.concatenate([x, x]),
+            np.concatenate([t, t]),
+            np.concatenate([labels[:n], no_class[:n]]),
+        ).astype(np.float64)
         conditional, unconditional = both[:n], both[n:]
         return unconditional + (1.0 + guidance) * (conditional - unconditional)
 
@@ -68,8 +73,14 @@ def _start(shape, seed):
     return rng, rng.standard_normal(tuple(shape))
 
 
-def ancestral_sample(noise_fn: NoiseFn, schedule: Schedule, shape, seed: int = 0, clip=None,
-                     trajectory: dict | None = None) -> np.ndarray:
+def ancestral_sample(
+    noise_fn: NoiseFn,
+    schedule: Schedule,
+    shape,
+    seed: int = 0,
+    clip=None,
+    trajectory: dict | None = None,
+) -> np.ndarray:
     """DDPM's ancestral sampler: T steps from x_T ~ N(0, I) down to x_0.
 
     Each step draws x_{t-1} ~ N(mu, sigma_t^2 I), the forward process's posterior
@@ -110,12 +121,22 @@ def ddim_steps(steps: int, sampling_steps: int) -> np.ndarray:
     """`sampling_steps + 1` evenly spaced steps from T down to 0, e.g. (200, 100, 0) for 2 of 200."""
     check_int("sampling_steps", sampling_steps)
     if sampling_steps > steps:
-        raise ValueError(f"sampling_steps must be at most the model's {steps} steps, got {sampling_steps}")
+        raise ValueError(
+            f"sampling_steps must be at most the model's {steps} steps, got {sampling_steps}"
+        )
     return np.round(np.linspace(steps, 0, sampling_steps + 1)).astype(int)
 
 
-def ddim_sample(noise_fn: NoiseFn, schedule: Schedule, shape, sampling_steps: int = 20, seed: int = 0,
-                eta: float = 0.0, clip=None, trajectory: dict | None = None) -> np.ndarray:
+def ddim_sample(
+    noise_fn: NoiseFn,
+    schedule: Schedule,
+    shape,
+    sampling_steps: int = 20,
+    seed: int = 0,
+    eta: float = 0.0,
+    clip=None,
+    trajectory: dict | None = None,
+) -> np.ndarray:
     """DDIM: jump from step t to an earlier step s along the model's own estimate.
 
     x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s - sigma^2) eps_hat + sigma z, where

@@ -31,6 +31,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 
 T = TypeVar("T")
 
+
 def is_quick() -> bool:
     """Return True when quick mode is selected by `GENAI_LESSONS_QUICK`.
 

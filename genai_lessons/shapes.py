@@ -37,15 +37,29 @@ ORIENTATIONS = ("horizontal", "rising diagonal", "vertical", "falling diagonal")
 # the object spans [-1, 1] and y points up. Parts with probability < 1 are sometimes left out,
 # so that neither the parts nor their number give the class away on their own.
 _TEMPLATES = {
-    "house": [("rectangle", 0.0, -0.35, 0.6, 0.55, 1.0), ("triangle", 0.0, 0.55, 0.75, 0.4, 1.0),
-              ("rectangle", 0.0, -0.62, 0.15, 0.28, 0.5)],
+    "house": [
+        ("rectangle", 0.0, -0.35, 0.6, 0.55, 1.0),
+        ("triangle", 0.0, 0.55, 0.75, 0.4, 1.0),
+        ("rectangle", 0.0, -0.62, 0.15, 0.28, 0.5),
+    ],
     "tree": [("circle", 0.0, 0.3, 0.6, 0.6, 1.0), ("rectangle", 0.0, -0.6, 0.13, 0.35, 1.0)],
-    "car": [("rectangle", 0.0, -0.05, 0.9, 0.3, 1.0), ("circle", -0.5, -0.55, 0.22, 0.22, 1.0),
-            ("circle", 0.5, -0.55, 0.22, 0.22, 1.0), ("corner", 0.1, 0.5, 0.4, 0.2, 0.5)],
-    "face": [("circle", 0.0, 0.0, 0.9, 0.9, 1.0), ("circle", -0.35, 0.28, 0.14, 0.14, 1.0),
-             ("circle", 0.35, 0.28, 0.14, 0.14, 1.0), ("arc", 0.0, -0.25, 0.45, 0.3, 1.0)],
-    "boat": [("arc", 0.0, -0.4, 0.9, 0.45, 1.0), ("triangle", 0.1, 0.35, 0.45, 0.55, 1.0),
-             ("corner", -0.6, 0.5, 0.2, 0.2, 0.3)],
+    "car": [
+        ("rectangle", 0.0, -0.05, 0.9, 0.3, 1.0),
+        ("circle", -0.5, -0.55, 0.22, 0.22, 1.0),
+        ("circle", 0.5, -0.55, 0.22, 0.22, 1.0),
+        ("corner", 0.1, 0.5, 0.4, 0.2, 0.5),
+    ],
+    "face": [
+        ("circle", 0.0, 0.0, 0.9, 0.9, 1.0),
+        ("circle", -0.35, 0.28, 0.14, 0.14, 1.0),
+        ("circle", 0.35, 0.28, 0.14, 0.14, 1.0),
+        ("arc", 0.0, -0.25, 0.45, 0.3, 1.0),
+    ],
+    "boat": [
+        ("arc", 0.0, -0.4, 0.9, 0.45, 1.0),
+        ("triangle", 0.1, 0.35, 0.45, 0.55, 1.0),
+        ("corner", -0.6, 0.5, 0.2, 0.2, 0.3),
+    ],
 }
 
 
@@ -53,7 +67,7 @@ def _polygon(points: list[tuple[float, float]], closed: bool) -> np.ndarray:
     """Strokes (segments, 4) = (x0, y0, x1, y1) joining consecutive points."""
     points = np.asarray(points, dtype=np.float64)
     ends = np.roll(points, -1, axis=0) if closed else points[1:]
-    return np.concatenate([points[:len(ends)], ends], axis=1)
+    return np.concatenate([points[: len(ends)], ends], axis=1)
 
 
 def _circle_points(start: float, stop: float, pieces: int) -> list[tuple[float, float]]:
@@ -96,11 +110,15 @@ class ShapesConfig:
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if not 0 < self.min_scale <= self.max_scale <= 0.5:
-            raise ValueError(f"need 0 < min_scale <= max_scale <= 0.5, got min_scale "
-                             f"{self.min_scale!r}, max_scale {self.max_scale!r}")
+            raise ValueError(
+                f"need 0 < min_scale <= max_scale <= 0.5, got min_scale "
+                f"{self.min_scale!r}, max_scale {self.max_scale!r}"
+            )
         if not 0 < self.min_width <= self.max_width:
-            raise ValueError(f"need 0 < min_width <= max_width, got min_width "
-                             f"{self.min_width!r}, max_width {self.max_width!r}")
+            raise ValueError(
+                f"need 0 < min_width <= max_width, got min_width "
+                f"{self.min_width!r}, max_width {self.max_width!r}"
+            )
         if self.size % self.grid:
             raise ValueError(f"grid must divide size ({self.size}), got {self.grid!r}")
 
@@ -120,8 +138,13 @@ class Shapes:
 
     def subset(self, index) -> Shapes:
         """The images selected by `index` (a slice, boolean mask or integer array)."""
-        return Shapes(self.images[index], self.labels[index], self.parts[index],
-                      self.part_grid[index], self.orientation[index])
+        return Shapes(
+            self.images[index],
+            self.labels[index],
+            self.parts[index],
+            self.part_grid[index],
+            self.orientation[index],
+        )
 
 
 def _place(strokes: np.ndarray, centre, half, angle: float) -> np.ndarray:
@@ -175,8 +198,9 @@ def _render(strokes: np.ndarray, owner: np.ndarray, width: np.ndarray, n: int, s
     flat = ((image_of * size + ys) * size + xs)[inside]  # int64: owner is int64
     # one scatter-max carries both the ink and, in its last 2 bits, the orientation of the
     # piece that inks a pixel most
-    key = np.rint(ink * 1000).astype(np.int32) * 4 + np.broadcast_to(bins[stroke, None, None],
-                                                                     ink.shape)
+    key = np.rint(ink * 1000).astype(np.int32) * 4 + np.broadcast_to(
+        bins[stroke, None, None], ink.shape
+    )
     best = np.zeros(n * size * size, np.int32)
     np.maximum.at(best, flat, key[inside])
     image = (best // 4) / 1000.0
@@ -209,14 +233,14 @@ def _draw_one(label: int, config: ShapesConfig, rng: np.random.Generator):
     for _ in range(rng.integers(0, config.clutter_strokes + 1)):  # stray strokes
         start = rng.uniform(0, size, size=2)
         length, turn = rng.uniform(0.1, 0.25) * size, rng.uniform(0, 2 * np.pi)
-        strokes.append(np.concatenate([start, start + length * np.array([np.cos(turn),
-                                                                         np.sin(turn)])])[None])
+        strokes.append(
+            np.concatenate([start, start + length * np.array([np.cos(turn), np.sin(turn)])])[None]
+        )
     width = rng.uniform(config.min_width, config.max_width)
     return np.concatenate(strokes), width, parts
 
 
-def make_shapes(n: int, seed: int = 0, config: ShapesConfig | None = None,
-                labels=None) -> Shapes:
+def make_shapes(n: int, seed: int = 0, config: ShapesConfig | None = None, labels=None) -> Shapes:
     """Generate `n` images of objects made of parts made of strokes, with their ground truth.
 
     Args:
@@ -237,8 +261,11 @@ def make_shapes(n: int, seed: int = 0, config: ShapesConfig | None = None,
     if labels is None:
         labels = rng.permutation(np.arange(n) % len(OBJECTS))
     labels = np.asarray(labels)
-    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer) or (
-            labels.min() < 0 or labels.max() >= len(OBJECTS)):
+    if (
+        labels.shape != (n,)
+        or not np.issubdtype(labels.dtype, np.integer)
+        or (labels.min() < 0 or labels.max() >= len(OBJECTS))
+    ):
         raise ValueError(f"labels must be {n} integers in [0, {len(OBJECTS)}), got {labels!r}")
     size, cell = config.size, config.size // config.grid
     parts = np.zeros((n, len(PARTS)), np.int8)
@@ -256,5 +283,4 @@ def make_shapes(n: int, seed: int = 0, config: ShapesConfig | None = None,
             part_grid[index, row, column, part] = 1
     if config.noise:
         images = np.clip(images + rng.normal(0, config.noise, images.shape), 0, 1)
-    return Shapes(images.astype(np.float32), labels.astype(np.int32), parts, part_grid,
-                  orientation)
+    return Shapes(images.astype(np.float32), labels.astype(np.int32), parts, part_grid, orientation)

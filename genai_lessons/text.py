@@ -19,7 +19,14 @@ import numpy as np
 from genai_lessons import data
 from genai_lessons.data import DownloadError, Remote, _cache_folder, fetch
 from genai_lessons.validation import (
-    ArgumentTypeError, check_choice, check_ids, check_int, check_number, check_seed, describe)
+    ArgumentTypeError,
+    check_choice,
+    check_ids,
+    check_int,
+    check_number,
+    check_seed,
+    describe,
+)
 
 CORPORA = ("python_docs", "shakespeare")
 
@@ -31,8 +38,18 @@ SHAKESPEARE = Remote(
 
 
 # Typographic characters mapped to ASCII: the same sentence should not be spelled two ways.
-_ASCII = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-                        "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
+_ASCII = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 _UNDERLINE = re.compile(r"^([*=\-~^])\1{2,}$")  # the line under a heading
 _BULLET = re.compile(r"^(\*|\d+\.)\s+")  # "* item" or "2. item"
 _FOOTNOTE = re.compile(r"\s*\[\d+\]")  # "[3]" footnote references
@@ -112,8 +129,10 @@ def load_corpus(name: str = "python_docs", cache_dir: str | Path | None = None) 
     try:
         return fetch(SHAKESPEARE, cache_dir).read_text(encoding="utf-8")
     except DownloadError:
-        print(f"shakespeare could not be downloaded (offline, or no answer within {data.DOWNLOAD_TIMEOUT:g} s), "
-              f"so python_docs is used instead.")
+        print(
+            f"shakespeare could not be downloaded (offline, or no answer within {data.DOWNLOAD_TIMEOUT:g} s), "
+            f"so python_docs is used instead."
+        )
         return python_docs()
 
 
@@ -125,11 +144,18 @@ class CharVocab:
 
     def __post_init__(self):
         chars = self.chars
-        if not isinstance(chars, (tuple, list)) or not chars \
-                or not all(isinstance(c, str) and len(c) == 1 for c in chars):
-            raise ValueError(f"chars must be a non-empty tuple of single characters, got {describe(chars)}")
+        if (
+            not isinstance(chars, (tuple, list))
+            or not chars
+            or not all(isinstance(c, str) and len(c) == 1 for c in chars)
+        ):
+            raise ValueError(
+                f"chars must be a non-empty tuple of single characters, got {describe(chars)}"
+            )
         if len(set(chars)) != len(chars):
-            raise ValueError(f"chars must be distinct (a character needs one id), got {describe(chars)}")
+            raise ValueError(
+                f"chars must be distinct (a character needs one id), got {describe(chars)}"
+            )
         object.__setattr__(self, "chars", tuple(chars))
 
     @classmethod
@@ -152,8 +178,10 @@ class CharVocab:
         try:
             return np.fromiter((index[char] for char in text), dtype=np.int32, count=len(text))
         except KeyError as error:
-            raise ValueError(f"text contains character {error.args[0]!r}, which is not in the "
-                             f"vocabulary; got {describe(text)}") from None
+            raise ValueError(
+                f"text contains character {error.args[0]!r}, which is not in the "
+                f"vocabulary; got {describe(text)}"
+            ) from None
 
     def decode(self, ids) -> str:
         """An iterable of ids back to text. Raises ValueError on an id outside the vocabulary."""
@@ -171,8 +199,10 @@ def split_ids(ids: np.ndarray, validation_fraction: float = 0.1) -> tuple[np.nda
     ids = ids if isinstance(ids, np.ndarray) else checked  # an array keeps its dtype
     cut = int(round(len(ids) * (1.0 - validation_fraction)))
     if not 0 < cut < len(ids):
-        raise ValueError(f"validation_fraction leaves an empty part of {len(ids)} ids, "
-                         f"got {validation_fraction!r}")
+        raise ValueError(
+            f"validation_fraction leaves an empty part of {len(ids)} ids, "
+            f"got {validation_fraction!r}"
+        )
     return ids[:cut], ids[cut:]
 
 
@@ -214,7 +244,10 @@ class RandomWindows(keras.utils.PyDataset):
 
     def __init__(self, ids, context: int, batch_size: int, batches: int, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.context, self.batch_size = check_int("context", context), check_int("batch_size", batch_size)
+        self.context, self.batch_size = (
+            check_int("context", context),
+            check_int("batch_size", batch_size),
+        )
         self.batches, self.seed = check_int("batches", batches), check_seed("seed", seed)
         self.ids = check_ids("ids", ids, ndim=1, min_length=context + 1).astype(np.int32)
 
@@ -225,7 +258,9 @@ class RandomWindows(keras.utils.PyDataset):
         if not 0 <= index < self.batches:
             raise IndexError(f"batch index {index} out of range 0..{self.batches - 1}")
         rng = np.random.default_rng([self.seed, index])
-        positions = rng.integers(0, self.ids.size - self.context, self.batch_size)[:, None] + np.arange(self.context)
+        positions = rng.integers(0, self.ids.size - self.context, self.batch_size)[
+            :, None
+        ] + np.arange(self.context)
         return self.ids[positions], self.ids[positions + 1]
 
 

@@ -40,8 +40,10 @@ def _canonical(value):
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise TypeError(f"cannot describe a run by a value of type {type(value).__name__}: "
-                    f"pass numbers, strings, arrays, dataclasses, lists or dicts of them")
+    raise TypeError(
+        f"cannot describe a run by a value of type {type(value).__name__}: "
+        f"pass numbers, strings, arrays, dataclasses, lists or dicts of them"
+    )
 
 
 def run_key(**determinants) -> str:

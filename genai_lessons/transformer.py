@@ -15,7 +15,15 @@ from keras import ops
 
 from genai_lessons import backend
 from genai_lessons.validation import (
-    build_config, check_choice, check_concrete, check_ids, check_int, check_number, check_seed, check_type)
+    build_config,
+    check_choice,
+    check_concrete,
+    check_ids,
+    check_int,
+    check_number,
+    check_seed,
+    check_type,
+)
 
 POSITIONS = ("learned", "sinusoidal", "none")
 _MASKED = -1e9  # added to forbidden scores: exp() underflows to exactly 0, with no inf - inf NaN
@@ -27,8 +35,10 @@ def _check_dropout(dropout) -> float:
 
 def _check_heads(width: int, num_heads: int) -> None:
     if check_int("width", width) % check_int("num_heads", num_heads):
-        raise ValueError(f"num_heads must divide width: width ({width}) must be divisible by "
-                         f"num_heads, got num_heads={num_heads!r}")
+        raise ValueError(
+            f"num_heads must divide width: width ({width}) must be divisible by "
+            f"num_heads, got num_heads={num_heads!r}"
+        )
 
 
 def causal_mask(length: int):
@@ -57,14 +67,28 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     for argument, tensor in (("query", query), ("key", key), ("value", value)):
         check_concrete(argument, tensor)
     if len(query.shape) < 2 or len(key.shape) < 2 or len(value.shape) < 2:
-        raise ValueError(f"query, key and value need at least 2 dimensions, got shapes "
-                         f"{query.shape}, {key.shape}, {value.shape}")
-    if query.shape[-1] is not None and key.shape[-1] is not None and query.shape[-1] != key.shape[-1]:
-        raise ValueError(f"query and key must have the same last dimension, got query {query.shape} "
-                         f"and key {key.shape}")
-    if key.shape[-2] is not None and value.shape[-2] is not None and key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"key and value must have as many positions, got key {key.shape} and "
-                         f"value {value.shape}")
+        raise ValueError(
+            f"query, key and value need at least 2 dimensions, got shapes "
+            f"{query.shape}, {key.shape}, {value.shape}"
+        )
+    if (
+        query.shape[-1] is not None
+        and key.shape[-1] is not None
+        and query.shape[-1] != key.shape[-1]
+    ):
+        raise ValueError(
+            f"query and key must have the same last dimension, got query {query.shape} "
+            f"and key {key.shape}"
+        )
+    if (
+        key.shape[-2] is not None
+        and value.shape[-2] is not None
+        and key.shape[-2] != value.shape[-2]
+    ):
+        raise ValueError(
+            f"key and value must have as many positions, got key {key.shape} and "
+            f"value {value.shape}"
+        )
     depth = ops.cast(ops.shape(query)[-1], query.dtype)
     scores = ops.matmul(query, ops.swapaxes(key, -1, -2)) / ops.sqrt(depth)
     if mask is not None:
@@ -97,9 +121,14 @@ class PositionalEmbedding(keras.layers.Layer):
             "none" (no position information, to measure what it is worth).
     """
 
-    def __init__(self, vocab_size: int, context: int, width: int, positions: str = "learned", **kwargs):
+    def __init__(
+        self, vocab_size: int, context: int, width: int, positions: str = "learned", **kwargs
+    ):
         super().__init__(**kwargs)
-        self.vocab_size, self.context = check_int("vocab_size", vocab_size), check_int("context", context)
+        self.vocab_size, self.context = (
+            check_int("vocab_size", vocab_size),
+            check_int("context", context),
+        )
         self.width = check_int("width", width)
         self.positions = check_choice("positions", positions, POSITIONS)
         self.tokens = keras.layers.Embedding(vocab_size, width, name="tokens")
@@ -111,8 +140,11 @@ class PositionalEmbedding(keras.layers.Layer):
     def build(self, input_shape):
         self.tokens.build(input_shape)
         if self.positions == "learned":
-            self.table = self.add_weight(shape=(self.context, self.width), name="positions",
-                                         initializer=keras.initializers.RandomNormal(stddev=0.02))
+            self.table = self.add_weight(
+                shape=(self.context, self.width),
+                name="positions",
+                initializer=keras.initializers.RandomNormal(stddev=0.02),
+            )
 
     def call(self, ids):
         # A known length is checked now; an unknown one (None on TensorFlow, a symbolic
@@ -123,11 +155,18 @@ class PositionalEmbedding(keras.layers.Layer):
         # Positions 0..length-1 counted along the ids themselves, not sliced by `length`: JAX
         # can then tell that the result has exactly the ids' shape even when it is symbolic.
         positions = ops.cumsum(ops.ones_like(ids[:1]), axis=-1) - 1  # (1, length)
-        return self.tokens(ids) + ops.take(ops.cast(self.table, self.compute_dtype), positions, axis=0)
+        return self.tokens(ids) + ops.take(
+            ops.cast(self.table, self.compute_dtype), positions, axis=0
+        )
 
     def get_config(self):
-        return {**super().get_config(), "vocab_size": self.vocab_size, "context": self.context,
-                "width": self.width, "positions": self.positions}
+        return {
+            **super().get_config(),
+            "vocab_size": self.vocab_size,
+            "context": self.context,
+            "width": self.width,
+            "positions": self.positions,
+        }
 
 
 @keras.saving.register_keras_serializable(package="genai_lessons")
@@ -143,7 +182,8 @@ class CausalSelfAttention(keras.layers.Layer):
         _check_heads(width, num_heads)
         self.width, self.num_heads, self.head_dim = width, num_heads, width // num_heads
         self.query, self.key, self.value, self.out = (
-            keras.layers.Dense(width, name=name) for name in ("query", "key", "value", "out"))
+            keras.layers.Dense(width, name=name) for name in ("query", "key", "value", "out")
+        )
 
     def build(self, input_shape):
         if input_shape[-1] != self.width:
@@ -153,7 +193,9 @@ class CausalSelfAttention(keras.layers.Layer):
 
     def _heads(self, x):  # (batch, length, width) -> (batch, heads, length, head_dim)
         batch, length = ops.shape(x)[0], ops.shape(x)[1]
-        return ops.transpose(ops.reshape(x, (batch, length, self.num_heads, self.head_dim)), (0, 2, 1, 3))
+        return ops.transpose(
+            ops.reshape(x, (batch, length, self.num_heads, self.head_dim)), (0, 2, 1, 3)
+        )
 
     def call(self, x, return_attention: bool = False):
         batch, length = ops.shape(x)[0], ops.shape(x)[1]
@@ -175,7 +217,9 @@ class TransformerBlock(keras.layers.Layer):
     layer normalization keeps the inputs of attention and MLP at a steady scale.
     """
 
-    def __init__(self, width: int, num_heads: int, mlp_ratio: int = 4, dropout: float = 0.0, **kwargs):
+    def __init__(
+        self, width: int, num_heads: int, mlp_ratio: int = 4, dropout: float = 0.0, **kwargs
+    ):
         super().__init__(**kwargs)
         _check_heads(width, num_heads)
         self.width, self.num_heads = width, num_heads
@@ -201,8 +245,13 @@ class TransformerBlock(keras.layers.Layer):
         return self.attention(self.norm1(x), return_attention=True)[1]
 
     def get_config(self):
-        return {**super().get_config(), "width": self.width, "num_heads": self.num_heads,
-                "mlp_ratio": self.mlp_ratio, "dropout": self.dropout}
+        return {
+            **super().get_config(),
+            "width": self.width,
+            "num_heads": self.num_heads,
+            "mlp_ratio": self.mlp_ratio,
+            "dropout": self.dropout,
+        }
 
 
 @dataclass(frozen=True)
@@ -233,12 +282,14 @@ def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
     both (keywords then replace the config's fields)."""
     config = build_config(GPTConfig, config, overrides)
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
-    x = PositionalEmbedding(config.vocab_size, config.context, config.width, config.positions,
-                            name="embedding")(ids)
+    x = PositionalEmbedding(
+        config.vocab_size, config.context, config.width, config.positions, name="embedding"
+    )(ids)
     x = keras.layers.Dropout(config.dropout, name="embedding_dropout")(x)
     for i in range(config.num_layers):
-        x = TransformerBlock(config.width, config.num_heads, config.mlp_ratio, config.dropout,
-                             name=f"block_{i}")(x)
+        x = TransformerBlock(
+            config.width, config.num_heads, config.mlp_ratio, config.dropout, name=f"block_{i}"
+        )(x)
     x = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")(x)
     logits = keras.layers.Dense(config.vocab_size, name="logits")(x)
     return keras.Model(ids, logits, name="gpt")
@@ -251,13 +302,18 @@ def decayed_variables(model: keras.Model) -> list:
     as nanoGPT does: decaying a layer norm's scale or a rarely seen token's vector towards
     zero fights what they are for, while shrinking matrices regularises the maps between them.
     """
-    embedding = {id(v) for layer in model.layers if isinstance(layer, PositionalEmbedding)
-                 for v in layer.weights}
+    embedding = {
+        id(v)
+        for layer in model.layers
+        if isinstance(layer, PositionalEmbedding)
+        for v in layer.weights
+    }
     return [v for v in model.trainable_variables if len(v.shape) >= 2 and id(v) not in embedding]
 
 
-def make_optimizer(model: keras.Model, learning_rate, weight_decay: float = 0.1,
-                   **kwargs) -> keras.optimizers.AdamW:
+def make_optimizer(
+    model: keras.Model, learning_rate, weight_decay: float = 0.1, **kwargs
+) -> keras.optimizers.AdamW:
     """AdamW that applies `weight_decay` to `decayed_variables(model)` only.
 
     Args:
@@ -270,7 +326,8 @@ def make_optimizer(model: keras.Model, learning_rate, weight_decay: float = 0.1,
     optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **kwargs)
     decayed = {id(v) for v in decayed_variables(model)}
     optimizer.exclude_from_weight_decay(
-        var_list=[v for v in model.trainable_variables if id(v) not in decayed])
+        var_list=[v for v in model.trainable_variables if id(v) not in decayed]
+    )
     return optimizer
 
 
@@ -287,17 +344,19 @@ def next_token_losses(model: keras.Model, ids, batch_size: int = 128) -> np.ndar
     ids = check_ids("ids", ids, ndim=1, min_length=2)
     check_int("batch_size", batch_size)
     length = min(context, ids.size - 1)
-    starts = np.unique(np.minimum(np.arange(0, ids.size - 1, max(length // 2, 1)), ids.size - 1 - length))
+    starts = np.unique(
+        np.minimum(np.arange(0, ids.size - 1, max(length // 2, 1)), ids.size - 1 - length)
+    )
     losses, scored = [], 0  # predictions of ids[1 .. scored] are done
     for first in range(0, len(starts), batch_size):
-        chunk = starts[first:first + batch_size]
+        chunk = starts[first : first + batch_size]
         windows = ids[chunk[:, None] + np.arange(length + 1)].astype(np.int32)
         logits = ops.convert_to_numpy(model(windows[:, :-1], training=False)).astype(np.float64)
         log_probs = logits - logits.max(-1, keepdims=True)
         log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
         nll = -np.take_along_axis(log_probs, windows[:, 1:, None].astype(np.int64), -1)[..., 0]
         for start, row in zip(chunk, nll):
-            losses.append(row[scored - start:])  # the positions no earlier window reached
+            losses.append(row[scored - start :])  # the positions no earlier window reached
             scored = start + length
     return np.concatenate(losses)
 
@@ -312,11 +371,19 @@ def _context_of(model: keras.Model) -> int:
     for layer in model.layers:
         if isinstance(layer, PositionalEmbedding):
             return layer.context
-    raise ValueError(f"model must come from build_gpt (with a PositionalEmbedding), got {model.name!r}")
+    raise ValueError(
+        f"model must come from build_gpt (with a PositionalEmbedding), got {model.name!r}"
+    )
 
 
-def generate(model: keras.Model, prompt_ids, steps: int, temperature: float = 1.0,
-             top_k: int | None = None, seed: int = 0) -> np.ndarray:
+def generate(
+    model: keras.Model,
+    prompt_ids,
+    steps: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    seed: int = 0,
+) -> np.ndarray:
     """Continue a prompt one token at a time.
 
     Args:
@@ -345,7 +412,7 @@ def generate(model: keras.Model, prompt_ids, steps: int, temperature: float = 1.
         recent = ids[-context:]  # crop: the model never sees more than its context
         # Pad on the right to a fixed shape (one compiled function); the causal mask makes
         # the padding invisible to the positions we read.
-        window[0, :len(recent)], window[0, len(recent):] = recent, 0
+        window[0, : len(recent)], window[0, len(recent) :] = recent, 0
         logits = np.asarray(model.predict_on_batch(window), dtype=np.float64)[0, len(recent) - 1]
         if temperature == 0:
             ids.append(int(np.argmax(logits)))
@@ -365,7 +432,9 @@ def attention_maps(model: keras.Model, ids) -> np.ndarray:
     context = _context_of(model)
     ids = check_ids("ids", ids, model.output_shape[-1]).astype(np.int32)
     if ids.size > context:
-        raise ValueError(f"ids must hold at most the model's context ({context}) ids, got {ids.size}")
+        raise ValueError(
+            f"ids must hold at most the model's context ({context}) ids, got {ids.size}"
+        )
     blocks = [layer for layer in model.layers if isinstance(layer, TransformerBlock)]
     if not blocks:
         raise ValueError(f"model {model.name!r} has no TransformerBlock")

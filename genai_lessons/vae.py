@@ -17,8 +17,16 @@ from keras import ops
 
 from genai_lessons import inference
 from genai_lessons.validation import (
-    build_config, check_choice, check_concrete, check_images, check_int, check_number, check_seed, check_type,
-    describe)
+    build_config,
+    check_choice,
+    check_concrete,
+    check_images,
+    check_int,
+    check_number,
+    check_seed,
+    check_type,
+    describe,
+)
 
 PACKAGE = "genai_lessons"
 SCORE_METHODS = ("neg_elbo", "reconstruction")
@@ -36,15 +44,27 @@ class VAEConfig:
 
     def __post_init__(self):
         shape = self.image_shape
-        if (not isinstance(shape, (tuple, list)) or len(shape) != 3
-                or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in shape)):
-            raise ValueError(f"image_shape must be (height, width, channels) of positive ints, "
-                             f"got {describe(shape)}")
+        if (
+            not isinstance(shape, (tuple, list))
+            or len(shape) != 3
+            or not all(
+                isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1
+                for d in shape
+            )
+        ):
+            raise ValueError(
+                f"image_shape must be (height, width, channels) of positive ints, "
+                f"got {describe(shape)}"
+            )
         object.__setattr__(self, "image_shape", tuple(int(d) for d in shape))  # lists welcome
         check_int("latent_dim", self.latent_dim)
         if not isinstance(self.hidden_units, (tuple, list)) or not self.hidden_units:
-            raise ValueError(f"hidden_units must name at least one layer, got {describe(self.hidden_units)}")
-        object.__setattr__(self, "hidden_units", tuple(check_int("hidden_units", u) for u in self.hidden_units))
+            raise ValueError(
+                f"hidden_units must name at least one layer, got {describe(self.hidden_units)}"
+            )
+        object.__setattr__(
+            self, "hidden_units", tuple(check_int("hidden_units", u) for u in self.hidden_units)
+        )
         _check_beta(self.beta)
         check_seed("seed", self.seed)
 
@@ -125,7 +145,9 @@ class Sampling(keras.layers.Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
-def build_encoder(config: VAEConfig | None = None, variational: bool = True, **overrides) -> keras.Model:
+def build_encoder(
+    config: VAEConfig | None = None, variational: bool = True, **overrides
+) -> keras.Model:
     """An MLP encoder: image -> (z_mean, z_log_var), or -> code when `variational` is False.
 
     Input shape (batch, height, width, channels); each output (batch, latent_dim).
@@ -144,7 +166,9 @@ def build_encoder(config: VAEConfig | None = None, variational: bool = True, **o
     return keras.Model(images, [z_mean, z_log_var], name="encoder")
 
 
-def build_decoder(config: VAEConfig | None = None, name: str = "decoder", **overrides) -> keras.Model:
+def build_decoder(
+    config: VAEConfig | None = None, name: str = "decoder", **overrides
+) -> keras.Model:
     """An MLP decoder: code (batch, latent_dim) -> image (batch, height, width, channels) in [0, 1]."""
     config = build_config(VAEConfig, config, overrides)
     code = keras.Input(shape=(config.latent_dim,), name="z")
@@ -179,8 +203,14 @@ class VAE(keras.Model):
     each averaged per image.
     """
 
-    def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        encoder: keras.Model,
+        decoder: keras.Model,
+        beta: float = 1.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
         check_type("encoder", encoder, keras.Model, "keras.Model")
         check_type("decoder", decoder, keras.Model, "keras.Model")
         _check_beta(beta)
@@ -198,8 +228,12 @@ class VAE(keras.Model):
     def call(self, images, training=None):
         z_mean, z_log_var = self.encoder(images, training=training)
         z = self.sampling([z_mean, z_log_var])
-        return {"z_mean": z_mean, "z_log_var": z_log_var, "z": z,
-                "reconstruction": self.decoder(z, training=training)}
+        return {
+            "z_mean": z_mean,
+            "z_log_var": z_log_var,
+            "z": z,
+            "reconstruction": self.decoder(z, training=training),
+        }
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         # The target is the input itself; y and sample_weight are not used.
@@ -215,8 +249,13 @@ class VAE(keras.Model):
 
     def get_config(self):
         serialize = keras.saving.serialize_keras_object
-        return {**super().get_config(), "encoder": serialize(self.encoder),
-                "decoder": serialize(self.decoder), "beta": self.beta, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "encoder": serialize(self.encoder),
+            "decoder": serialize(self.decoder),
+            "beta": self.beta,
+            "seed": self.seed,
+        }
 
     @classmethod
     def from_config(cls, config):
@@ -231,14 +270,20 @@ def build_vae(config: VAEConfig | None = None, **overrides) -> VAE:
 
     `config` defaults to `VAEConfig()`; keyword `overrides` replace its fields."""
     config = build_config(VAEConfig, config, overrides)
-    vae = VAE(build_encoder(config), build_decoder(config), beta=config.beta, seed=config.seed,
-              name="vae")
+    vae = VAE(
+        build_encoder(config), build_decoder(config), beta=config.beta, seed=config.seed, name="vae"
+    )
     vae(np.zeros((1, *config.image_shape), dtype="float32"))  # create the weights
     return vae
 
 
-def train_vae(images, config: VAEConfig = VAEConfig(), train: TrainConfig = TrainConfig(),
-              validation=None, verbose: int = 0):
+def train_vae(
+    images,
+    config: VAEConfig = VAEConfig(),
+    train: TrainConfig = TrainConfig(),
+    validation=None,
+    verbose: int = 0,
+):
     """Build, compile and fit a VAE on images in [0, 1] (validation: test images, optional).
     Returns `(vae, history)`."""
     check_type("config", config, VAEConfig)
@@ -249,9 +294,14 @@ def train_vae(images, config: VAEConfig = VAEConfig(), train: TrainConfig = Trai
     check_int("verbose", verbose, 0, 2)
     vae = build_vae(config)
     vae.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
-    history = vae.fit(images, epochs=train.epochs, batch_size=train.batch_size, shuffle=True,
-                      validation_data=(validation,) if validation is not None else None,
-                      verbose=verbose)
+    history = vae.fit(
+        images,
+        epochs=train.epochs,
+        batch_size=train.batch_size,
+        shuffle=True,
+        validation_data=(validation,) if validation is not None else None,
+        verbose=verbose,
+    )
     return vae, history
 
 
@@ -297,12 +347,16 @@ def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
     z_mean, z_log_var = encode(vae, images)
     reconstruction = np.zeros(len(images))
     for _ in range(samples):
-        decoded = inference.predict(vae.decoder, ops.convert_to_numpy(vae.sampling([z_mean, z_log_var])))
+        decoded = inference.predict(
+            vae.decoder, ops.convert_to_numpy(vae.sampling([z_mean, z_log_var]))
+        )
         reconstruction += ops.convert_to_numpy(reconstruction_loss(images, decoded))
     return reconstruction / samples + ops.convert_to_numpy(kl_divergence(z_mean, z_log_var))
 
 
-def anomaly_scores(model: keras.Model, images, method: str = "neg_elbo", samples: int = 8) -> np.ndarray:
+def anomaly_scores(
+    model: keras.Model, images, method: str = "neg_elbo", samples: int = 8
+) -> np.ndarray:
     """How unusual each image looks to a model trained on normal data: higher is more anomalous.
 
     Args:
@@ -318,7 +372,9 @@ def anomaly_scores(model: keras.Model, images, method: str = "neg_elbo", samples
     check_type("model", model, keras.Model, "VAE or keras.Model")
     if method == "neg_elbo":
         if not isinstance(model, VAE):
-            raise ValueError(f"model must be a VAE: method 'neg_elbo' needs a VAE, got a {type(model).__name__}")
+            raise ValueError(
+                f"model must be a VAE: method 'neg_elbo' needs a VAE, got a {type(model).__name__}"
+            )
         return negative_elbo(model, images, samples=samples)
     images = _model_images(model, images)
     error = (reconstruct(model, images).astype(np.float64) - images) ** 2

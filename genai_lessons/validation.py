@@ -73,8 +73,14 @@ def check_seed(argument: str, value, allow_none: bool = False) -> int | None:
     return int(value)
 
 
-def check_number(argument: str, value, minimum: float | None = None, maximum: float | None = None,
-                 *, inclusive: bool | tuple[bool, bool] = True) -> float:
+def check_number(
+    argument: str,
+    value,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    inclusive: bool | tuple[bool, bool] = True,
+) -> float:
     """Return `value` as a finite float; raise unless it is a real number inside the bounds.
 
     Args:
@@ -87,7 +93,9 @@ def check_number(argument: str, value, minimum: float | None = None, maximum: fl
     low_in, high_in = (inclusive, inclusive) if isinstance(inclusive, bool) else inclusive
     parts = []
     if minimum is not None and maximum is not None:
-        parts.append(f"in {'[' if low_in else '('}{minimum:g}, {maximum:g}{']' if high_in else ')'}")
+        parts.append(
+            f"in {'[' if low_in else '('}{minimum:g}, {maximum:g}{']' if high_in else ')'}"
+        )
     elif minimum is not None:
         parts.append(f"{'>=' if low_in else '>'} {minimum:g}")
     elif maximum is not None:
@@ -119,7 +127,9 @@ def check_choice(argument: str, value, choices: Collection):
     except TypeError:  # an unhashable value cannot be in a set or dict of choices
         known = False
     if not known:
-        raise ValueError(f"{argument} must be one of {', '.join(map(str, choices))}; got {describe(value)}")
+        raise ValueError(
+            f"{argument} must be one of {', '.join(map(str, choices))}; got {describe(value)}"
+        )
     return value
 
 
@@ -130,8 +140,12 @@ def check_type(argument: str, value, types, what: str | None = None):
         what: how to name the expected type in the message (default: the class names).
     """
     if not isinstance(value, types):
-        names = what or " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
-        raise ArgumentTypeError(f"{argument} must be a {names}, got {type(value).__name__} {describe(value)}")
+        names = what or " or ".join(
+            t.__name__ for t in (types if isinstance(types, tuple) else (types,))
+        )
+        raise ArgumentTypeError(
+            f"{argument} must be a {names}, got {type(value).__name__} {describe(value)}"
+        )
     return value
 
 
@@ -153,33 +167,53 @@ def _as_array(argument: str, value) -> np.ndarray:
     try:
         array = np.asarray(value)
     except ValueError:  # ragged nested lists
-        raise ValueError(f"{argument} must be a rectangular array of numbers, got {describe(value)}") from None
+        raise ValueError(
+            f"{argument} must be a rectangular array of numbers, got {describe(value)}"
+        ) from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise ArgumentTypeError(f"{argument} must be an array of numbers, got {describe(value)}")
     return array
 
 
-def check_array(argument: str, value, ndim: int | None = None, *, min_length: int = 1,
-                dtype="float64", finite: bool = True) -> np.ndarray:
+def check_array(
+    argument: str,
+    value,
+    ndim: int | None = None,
+    *,
+    min_length: int = 1,
+    dtype="float64",
+    finite: bool = True,
+) -> np.ndarray:
     """Return `value` as a NumPy array of `dtype` (None: keep its own); raise unless it has
     `ndim` dimensions, at least `min_length` rows and (when `finite`) no NaN or infinity."""
     array = _as_array(argument, value)
     if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"{argument} must have {ndim} dimension{'s' * (ndim != 1)}, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{argument} must have {ndim} dimension{'s' * (ndim != 1)}, got shape {array.shape}"
+        )
     if array.ndim and len(array) < min_length:
-        raise ValueError(f"{argument} must hold at least {min_length} row{'s' * (min_length != 1)}, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{argument} must hold at least {min_length} row{'s' * (min_length != 1)}, "
+            f"got shape {array.shape}"
+        )
     if dtype is not None:
         array = array.astype(dtype, copy=False)
     if finite and not np.all(np.isfinite(array)):
-        raise ValueError(f"{argument} must contain only finite numbers, got "
-                         f"{int(np.sum(~np.isfinite(array)))} NaN or infinite values")
+        raise ValueError(
+            f"{argument} must contain only finite numbers, got "
+            f"{int(np.sum(~np.isfinite(array)))} NaN or infinite values"
+        )
     return array
 
 
-def check_ids(argument: str, value, vocab_size: int | None = None, *, ndim: int | None = 1,
-              min_length: int = 1) -> np.ndarray:
+def check_ids(
+    argument: str,
+    value,
+    vocab_size: int | None = None,
+    *,
+    ndim: int | None = 1,
+    min_length: int = 1,
+) -> np.ndarray:
     """Return token ids as an int64 array; raise unless they are integers in [0, vocab_size),
     in an array of `ndim` dimensions (None: any) whose last axis holds >= `min_length` ids.
 
@@ -190,16 +224,23 @@ def check_ids(argument: str, value, vocab_size: int | None = None, *, ndim: int 
     if array.size == 0 and array.dtype == np.float64:  # `np.asarray([])` is float64
         array = array.astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
-        raise ArgumentTypeError(f"{argument} must be integer token ids, got dtype {array.dtype}: "
-                                f"{describe(value)}")
+        raise ArgumentTypeError(
+            f"{argument} must be integer token ids, got dtype {array.dtype}: {describe(value)}"
+        )
     if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"{argument} must have {ndim} dimension{'s' * (ndim != 1)}, got shape {array.shape}")
+        raise ValueError(
+            f"{argument} must have {ndim} dimension{'s' * (ndim != 1)}, got shape {array.shape}"
+        )
     if array.ndim and array.shape[-1] < min_length:
-        raise ValueError(f"{argument} must hold at least {min_length} id{'s' * (min_length != 1)}, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{argument} must hold at least {min_length} id{'s' * (min_length != 1)}, "
+            f"got shape {array.shape}"
+        )
     if array.size and (array.min() < 0 or (vocab_size is not None and array.max() >= vocab_size)):
         upper = f"{vocab_size - 1}" if vocab_size is not None else "..."
-        raise ValueError(f"{argument} must lie in [0, {upper}], got ids from {array.min()} to {array.max()}")
+        raise ValueError(
+            f"{argument} must lie in [0, {upper}], got ids from {array.min()} to {array.max()}"
+        )
     return array.astype(np.int64, copy=False)
 
 
@@ -223,13 +264,19 @@ def check_labels(argument: str, value, classes: int, batch: int | None = None) -
         if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
             raise ValueError(f"{argument} must be integer class indices, got {describe(value)}")
     if array.min() < 0 or array.max() >= classes:
-        raise ValueError(f"{argument} must lie in [0, {classes - 1}], "
-                         f"got labels from {array.min():g} to {array.max():g}")
+        raise ValueError(
+            f"{argument} must lie in [0, {classes - 1}], "
+            f"got labels from {array.min():g} to {array.max():g}"
+        )
     return array.astype(np.int64)
 
 
-def check_images(argument: str, value, shape: tuple | None = None,
-                 value_range: str | tuple[float, float] | None = "unit") -> np.ndarray:
+def check_images(
+    argument: str,
+    value,
+    shape: tuple | None = None,
+    value_range: str | tuple[float, float] | None = "unit",
+) -> np.ndarray:
     """Return images as a float32 array (batch, height, width, channels); raise unless the
     batch is non-empty, finite, of the given (height, width, channels) and in `value_range`.
 
@@ -239,21 +286,31 @@ def check_images(argument: str, value, shape: tuple | None = None,
     """
     array = _as_array(argument, value).astype(np.float32, copy=False)
     if array.ndim != 4:
-        raise ValueError(f"{argument} must have shape (batch, height, width, channels), got shape {array.shape}")
+        raise ValueError(
+            f"{argument} must have shape (batch, height, width, channels), got shape {array.shape}"
+        )
     if len(array) == 0:
         raise ValueError(f"{argument} must hold at least one image, got shape {array.shape}")
-    if shape is not None and any(want is not None and want != got for want, got in zip(shape, array.shape[1:])):
+    if shape is not None and any(
+        want is not None and want != got for want, got in zip(shape, array.shape[1:])
+    ):
         wanted = ", ".join("any" if s is None else str(s) for s in shape)
-        raise ValueError(f"{argument} must have image shape ({wanted}), i.e. (batch, {wanted}); "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{argument} must have image shape ({wanted}), i.e. (batch, {wanted}); "
+            f"got shape {array.shape}"
+        )
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{argument} must contain only finite values, got "
-                         f"{int(np.sum(~np.isfinite(array)))} NaN or infinite pixels")
+        raise ValueError(
+            f"{argument} must contain only finite values, got "
+            f"{int(np.sum(~np.isfinite(array)))} NaN or infinite pixels"
+        )
     if value_range is not None:
         low, high = VALUE_RANGES[value_range] if isinstance(value_range, str) else value_range
         if array.min() < low or array.max() > high:
-            raise ValueError(f"{argument} must have values in [{low:g}, {high:g}], "
-                             f"got values from {array.min():.4g} to {array.max():.4g}")
+            raise ValueError(
+                f"{argument} must have values in [{low:g}, {high:g}], "
+                f"got values from {array.min():.4g} to {array.max():.4g}"
+            )
     return array
 
 
@@ -267,10 +324,18 @@ def check_concrete(argument: str, value, value_range: tuple[float, float] | None
     if isinstance(value, (np.ndarray, np.generic, list, tuple, numbers.Number)):
         array = _as_array(argument, value)
         if array.dtype.kind in "fc" and np.isnan(array).any():
-            raise ValueError(f"{argument} must not contain NaN, got {int(np.isnan(array).sum())} NaN values")
-        if value_range is not None and array.size and (array.min() < value_range[0] or array.max() > value_range[1]):
-            raise ValueError(f"{argument} must lie in [{value_range[0]:g}, {value_range[1]:g}], "
-                             f"got values from {array.min():.4g} to {array.max():.4g}")
+            raise ValueError(
+                f"{argument} must not contain NaN, got {int(np.isnan(array).sum())} NaN values"
+            )
+        if (
+            value_range is not None
+            and array.size
+            and (array.min() < value_range[0] or array.max() > value_range[1])
+        ):
+            raise ValueError(
+                f"{argument} must lie in [{value_range[0]:g}, {value_range[1]:g}], "
+                f"got values from {array.min():.4g} to {array.max():.4g}"
+            )
     return value
 
 
@@ -290,10 +355,13 @@ def build_config(cls, config=None, overrides: dict | None = None, argument: str 
     fields = {field.name for field in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
-        raise ArgumentTypeError(f"{cls.__name__} has no field {', '.join(unknown)} (choose from "
-                                f"{', '.join(sorted(fields))}); got {describe(overrides)}")
-    overrides = {key: tuple(value) if isinstance(value, list) else value
-                 for key, value in overrides.items()}
+        raise ArgumentTypeError(
+            f"{cls.__name__} has no field {', '.join(unknown)} (choose from "
+            f"{', '.join(sorted(fields))}); got {describe(overrides)}"
+        )
+    overrides = {
+        key: tuple(value) if isinstance(value, list) else value for key, value in overrides.items()
+    }
     if config is None:
         return cls(**overrides)
     check_type(argument, config, cls)

@@ -29,8 +29,9 @@ def test_value_and_grad_matches_the_closed_form():
     np.testing.assert_allclose(float(value), np.sum((w.numpy() * x) ** 2), rtol=1e-6)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(dw), 2 * x**2 * w.numpy(), rtol=1e-6)
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(du), 0.0)  # fn ignores it
-    (value, aux), (dw,) = backend.value_and_grad(lambda: (keras.ops.sum(w * x), w * 2), [w],
-                                                 has_aux=True)
+    (value, aux), (dw,) = backend.value_and_grad(
+        lambda: (keras.ops.sum(w * x), w * 2), [w], has_aux=True
+    )
     np.testing.assert_allclose(keras.ops.convert_to_numpy(aux), 2 * w.numpy())
     np.testing.assert_allclose(keras.ops.convert_to_numpy(dw), x)
     np.testing.assert_allclose(backend.gradients(lambda: keras.ops.sum(w * x), [w])[0], x)
@@ -39,9 +40,14 @@ def test_value_and_grad_matches_the_closed_form():
 def test_value_and_grad_keeps_the_forward_pass_side_effects():
     # Batch normalisation updates its moving mean, and a seeded dropout draws fresh masks:
     # both must happen as in a plain call, on every backend.
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
-                              keras.layers.BatchNormalization(momentum=0.5),
-                              keras.layers.Dropout(0.5, seed=1)])
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(4),
+            keras.layers.BatchNormalization(momentum=0.5),
+            keras.layers.Dropout(0.5, seed=1),
+        ]
+    )
     x = np.random.default_rng(0).normal(3.0, 1.0, (16, 3)).astype("float32")
     moving_mean = model.layers[1].moving_mean
     before = keras.ops.convert_to_numpy(moving_mean).copy()
@@ -102,7 +108,8 @@ class TwoHalves(keras.Model):
         x, y = data
         for layer, optimizer in ((self.scale, self.opt_a), (self.shift, self.opt_b)):
             loss, grads = backend.value_and_grad(
-                lambda: keras.ops.mean((self(x) - y) ** 2), layer.trainable_variables)
+                lambda: keras.ops.mean((self(x) - y) ** 2), layer.trainable_variables
+            )
             optimizer.apply(grads, layer.trainable_variables)
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
@@ -128,11 +135,18 @@ def test_no_backend_framework_is_imported_outside_the_backend_module():
     import genai_lessons
 
     package = Path(genai_lessons.__file__).parent
-    sources = {path: path.read_text(encoding="utf-8") for path in package.rglob("*.py")
-               if path.name != "backend.py"}
+    sources = {
+        path: path.read_text(encoding="utf-8")
+        for path in package.rglob("*.py")
+        if path.name != "backend.py"
+    }
     for path in (package.parent / "notebooks").glob("*.ipynb"):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        sources[path] = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        sources[path] = "\n".join(
+            "".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"
+        )
     pattern = re.compile(r"^\s*(import|from)\s+(tensorflow|jax|torch)\b", re.MULTILINE)
     offenders = [path.name for path, text in sources.items() if pattern.search(text)]
-    assert not offenders, f"backend frameworks imported outside genai_lessons/backend.py: {offenders}"
+    assert not offenders, (
+        f"backend frameworks imported outside genai_lessons/backend.py: {offenders}"
+    )

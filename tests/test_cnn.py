@@ -24,21 +24,32 @@ def test_default_digits_network_shapes_and_parameters():
     shapes = {layer.name: layer.output.shape[1:] for layer in model.layers[1:]}
     assert shapes["block1_conv1"] == (8, 8, 32) and shapes["block1_pool"] == (4, 4, 32)
     assert shapes["block2_conv1"] == (4, 4, 64) and shapes["block2_pool"] == (2, 2, 64)
-    expected = (conv_params(1, 32) + conv_params(32, 64)
-                + dense_params(2 * 2 * 64, 64) + dense_params(64, 10))
+    expected = (
+        conv_params(1, 32)
+        + conv_params(32, 64)
+        + dense_params(2 * 2 * 64, 64)
+        + dense_params(64, 10)
+    )
     assert model.count_params() == expected
 
 
 def test_mnist_sized_network():
-    model = cnn.build_cnn_classifier(input_shape=(28, 28, 1), filters=[16, 32, 32],
-                                     convs_per_block=2, dense_units=32)
+    model = cnn.build_cnn_classifier(
+        input_shape=(28, 28, 1), filters=[16, 32, 32], convs_per_block=2, dense_units=32
+    )
     pools = [layer.output.shape[1:3] for layer in model.layers if layer.name.endswith("_pool")]
     assert pools == [(14, 14), (7, 7), (3, 3)]  # floor division by the 2x2 pooling
     convs = [layer for layer in model.layers if "conv" in layer.name]
     assert [layer.name for layer in convs[:2]] == ["block1_conv1", "block1_conv2"]
-    expected = (conv_params(1, 16) + conv_params(16, 16) + conv_params(16, 32)
-                + conv_params(32, 32) + 2 * conv_params(32, 32)
-                + dense_params(3 * 3 * 32, 32) + dense_params(32, 10))
+    expected = (
+        conv_params(1, 16)
+        + conv_params(16, 16)
+        + conv_params(16, 32)
+        + conv_params(32, 32)
+        + 2 * conv_params(32, 32)
+        + dense_params(3 * 3 * 32, 32)
+        + dense_params(32, 10)
+    )
     assert model.count_params() == expected
     x = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype("float32")
     probabilities = keras.ops.convert_to_numpy(model(x))
@@ -48,7 +59,10 @@ def test_mnist_sized_network():
 def test_pooling_stops_at_one_pixel_and_can_be_switched_off():
     deep = cnn.build_cnn_classifier(filters=(8, 8, 8, 8))  # 8 -> 4 -> 2 -> 1, then no more
     assert [layer.name for layer in deep.layers if "pool" in layer.name] == [
-        "block1_pool", "block2_pool", "block3_pool"]
+        "block1_pool",
+        "block2_pool",
+        "block3_pool",
+    ]
     flat = cnn.build_cnn_classifier(filters=(4,), pool=False, dense_units=0)
     assert flat.get_layer("flatten").output.shape[1:] == (8 * 8 * 4,)
     assert flat.count_params() == conv_params(1, 4) + dense_params(256, 10)
@@ -66,19 +80,22 @@ def test_config_object_and_overrides():
     assert listed.get_layer("block1_conv1").filters == 4 and listed.input_shape == (None, 8, 8, 1)
 
 
-@pytest.mark.parametrize("overrides, error, message", [
-    ({"input_shape": (8, 8)}, ValueError, "input_shape"),
-    ({"num_classes": 1}, ValueError, "num_classes"),
-    ({"filters": ()}, ValueError, "filters"),
-    ({"filters": (8, 0)}, ValueError, "filters"),
-    ({"kernel_size": 9}, ValueError, "kernel_size"),
-    ({"dropout": 1.0}, ValueError, "dropout"),
-    ({"dense_units": -1}, ValueError, "dense_units"),
-    ({"seed": -3}, ValueError, "seed"),
-    ({"translate": 0.5}, ValueError, "translate"),
-    ({"pool": "yes"}, TypeError, "pool"),
-    ({"depth": 3}, TypeError, "depth"),
-])
+@pytest.mark.parametrize(
+    "overrides, error, message",
+    [
+        ({"input_shape": (8, 8)}, ValueError, "input_shape"),
+        ({"num_classes": 1}, ValueError, "num_classes"),
+        ({"filters": ()}, ValueError, "filters"),
+        ({"filters": (8, 0)}, ValueError, "filters"),
+        ({"kernel_size": 9}, ValueError, "kernel_size"),
+        ({"dropout": 1.0}, ValueError, "dropout"),
+        ({"dense_units": -1}, ValueError, "dense_units"),
+        ({"seed": -3}, ValueError, "seed"),
+        ({"translate": 0.5}, ValueError, "translate"),
+        ({"pool": "yes"}, TypeError, "pool"),
+        ({"depth": 3}, TypeError, "depth"),
+    ],
+)
 def test_bad_arguments_are_named(overrides, error, message):
     with pytest.raises(error, match=message):
         cnn.build_cnn_classifier(**overrides)
@@ -97,8 +114,10 @@ def test_seed_fixes_weights_and_dropout():
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
     x = data.load_digits().x_test[:8]
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(first(x, training=True)),
-                                  keras.ops.convert_to_numpy(second(x, training=True)))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(first(x, training=True)),
+        keras.ops.convert_to_numpy(second(x, training=True)),
+    )
     # dropout acts in training only
     inference = keras.ops.convert_to_numpy(first(x, training=False))
     np.testing.assert_array_equal(inference, keras.ops.convert_to_numpy(first(x, training=False)))
@@ -108,7 +127,8 @@ def test_seed_fixes_weights_and_dropout():
 def test_augmentation_shifts_training_images_only():
     model = cnn.build_cnn_classifier(filters=(4,), translate=0.125, seed=2)
     assert model.layers[1].name == "augment" and model.count_params() == (
-        cnn.build_cnn_classifier(filters=(4,), seed=2).count_params())
+        cnn.build_cnn_classifier(filters=(4,), seed=2).count_params()
+    )
     augment = model.get_layer("augment")
     x = data.load_digits().x_test[:16]
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(x, training=False)), x)
@@ -119,22 +139,30 @@ def test_augmentation_shifts_training_images_only():
 
 
 def test_save_and_load_round_trip(tmp_path):
-    model = cnn.build_cnn_classifier(filters=(8, 16), dense_units=16, dropout=0.2, translate=0.1,
-                                     seed=1)
+    model = cnn.build_cnn_classifier(
+        filters=(8, 16), dense_units=16, dropout=0.2, translate=0.1, seed=1
+    )
     path = tmp_path / "classifier.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # safe mode: no Lambda layers or custom code
     x = data.load_digits().x_test[:16]
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(x)),
-                               keras.ops.convert_to_numpy(model(x)), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(x)),
+        keras.ops.convert_to_numpy(model(x)),
+        rtol=1e-6,
+        atol=1e-7,
+    )
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
 
 
 def test_training_learns_the_digits():
     digits = data.load_digits()
     model = cnn.build_cnn_classifier(filters=(8, 16), dense_units=32, seed=0)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     before = model.evaluate(digits.x_test, digits.y_test, verbose=0)
     model.fit(digits.x_train, digits.y_train, epochs=4, batch_size=32, verbose=0)
     loss, accuracy = model.evaluate(digits.x_test, digits.y_test, verbose=0)
@@ -151,7 +179,7 @@ def correlate_valid(image, kernel):
     out = np.zeros((image.shape[0] - k + 1, image.shape[1] - k + 1))
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + k, j:j + k] * kernel)
+            out[i, j] = np.sum(image[i : i + k, j : j + k] * kernel)
     return out
 
 
@@ -160,8 +188,12 @@ def test_feature_maps_default_layers_and_shapes():
     images = data.load_digits().x_test[:5]
     maps = cnn.feature_maps(model, images)
     assert list(maps) == ["block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
-    assert [m.shape for m in maps.values()] == [(5, 8, 8, 32), (5, 4, 4, 32), (5, 4, 4, 64),
-                                                (5, 2, 2, 64)]
+    assert [m.shape for m in maps.values()] == [
+        (5, 8, 8, 32),
+        (5, 4, 4, 32),
+        (5, 4, 4, 64),
+        (5, 2, 2, 64),
+    ]
 
 
 def test_feature_maps_match_a_numpy_convolution_and_pooling():
@@ -184,8 +216,9 @@ def test_feature_maps_of_one_dense_layer_in_batches():
     images = data.load_digits().x_test[:10]
     maps = cnn.feature_maps(model, images, [cnn.EMBEDDING_LAYER, "probabilities"], batch_size=3)
     assert maps[cnn.EMBEDDING_LAYER].shape == (10, 64)
-    np.testing.assert_allclose(maps["probabilities"], keras.ops.convert_to_numpy(model(images)),
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        maps["probabilities"], keras.ops.convert_to_numpy(model(images)), rtol=1e-5, atol=1e-7
+    )
     single = cnn.feature_maps(model, images, ["block2_conv1"])
     assert list(single) == ["block2_conv1"] and single["block2_conv1"].shape == (10, 4, 4, 64)
 

@@ -22,15 +22,23 @@ def trained(digits):
     """A tiny conditional VAE trained briefly on the digits."""
     keras.utils.set_random_seed(0)
     return conditional.train_conditional_vae(
-        digits.x_train, digits.y_train, dataclasses.replace(TINY, hidden_units=(64,)),
-        conditional.vae.TrainConfig(epochs=25, batch_size=64, learning_rate=5e-3))
+        digits.x_train,
+        digits.y_train,
+        dataclasses.replace(TINY, hidden_units=(64,)),
+        conditional.vae.TrainConfig(epochs=25, batch_size=64, learning_rate=5e-3),
+    )
 
 
 def test_shapes_and_the_class_is_an_input():
     model = conditional.build_conditional_vae(TINY)
     images = np.random.default_rng(0).uniform(size=(5, 8, 8, 1)).astype("float32")
     out = model({"images": images, "labels": np.arange(5, dtype="int32")})
-    assert tuple(out["z_mean"].shape) == (5, 2) and tuple(out["reconstruction"].shape) == (5, 8, 8, 1)
+    assert tuple(out["z_mean"].shape) == (5, 2) and tuple(out["reconstruction"].shape) == (
+        5,
+        8,
+        8,
+        1,
+    )
     z = np.zeros((2, 2), "float32")
     drawn = keras.ops.convert_to_numpy(model.decoder([z, np.array([1, 7], "int32")]))
     assert np.abs(drawn[0] - drawn[1]).max() > 1e-4, "the same code with two classes differs"
@@ -84,8 +92,11 @@ def test_save_and_load_round_trip(trained, tmp_path):
     assert isinstance(loaded, conditional.ConditionalVAE) and loaded.beta == model.beta
     z = np.random.default_rng(0).standard_normal((4, 2)).astype("float32")
     labels = np.array([0, 3, 5, 9], "int32")
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.decoder([z, labels])),
-                               keras.ops.convert_to_numpy(model.decoder([z, labels])), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded.decoder([z, labels])),
+        keras.ops.convert_to_numpy(model.decoder([z, labels])),
+        atol=1e-6,
+    )
 
 
 def test_obedience_against_a_hand_count():
@@ -96,8 +107,9 @@ def test_obedience_against_a_hand_count():
     assert np.isnan(conditional.obedience(np.eye(3)[[0]], [0])[1])
 
 
-@pytest.mark.parametrize("overrides", [{"num_classes": 1}, {"latent_dim": 0}, {"beta": -1.0},
-                                       {"hidden_units": ()}])
+@pytest.mark.parametrize(
+    "overrides", [{"num_classes": 1}, {"latent_dim": 0}, {"beta": -1.0}, {"hidden_units": ()}]
+)
 def test_bad_config_raises(overrides):
     with pytest.raises(ValueError):
         conditional.ConditionalVAEConfig(**overrides)

@@ -14,7 +14,8 @@ from genai_lessons import cli
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8") + "".join(
-    path.read_text(encoding="utf-8") for path in (ROOT / ".ci").glob("*") if path.name != "run")
+    path.read_text(encoding="utf-8") for path in (ROOT / ".ci").glob("*") if path.name != "run"
+)
 
 
 def guide_commands() -> list[str]:

@@ -42,8 +42,11 @@ def code_cells(notebook: dict) -> list[dict]:
 
 
 def output_text(output: dict) -> str:
-    parts = [output.get("text", ""), output.get("data", {}).get("text/plain", ""),
-             output.get("evalue", "")]
+    parts = [
+        output.get("text", ""),
+        output.get("data", {}).get("text/plain", ""),
+        output.get("evalue", ""),
+    ]
     return "".join("".join(p) if isinstance(p, list) else str(p) for p in parts)
 
 
@@ -125,8 +128,11 @@ def test_readme_lesson_table_lists_exactly_the_notebooks():
 
 def readme_test_command() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    commands = [line.strip() for line in readme.splitlines()
-                if "pytest" in line and "venv" in line and not line.lstrip().startswith(("#", "|"))]
+    commands = [
+        line.strip()
+        for line in readme.splitlines()
+        if "pytest" in line and "venv" in line and not line.lstrip().startswith(("#", "|"))
+    ]
     assert commands, "README gives the test command"
     return commands[0]
 
@@ -152,7 +158,9 @@ def test_environment_yml_matches_pyproject():
     text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
     lines = [line.split("#")[0].strip() for line in text.splitlines()]
     entries = [line[2:].strip() for line in lines if line.startswith("- ")]
-    conda_packages = {re.split(r"[<>= ]", e)[0] for e in entries if e != "pip:" and not e.startswith("-")}
+    conda_packages = {
+        re.split(r"[<>= ]", e)[0] for e in entries if e != "pip:" and not e.startswith("-")
+    }
     assert conda_packages == {"python", "pip"}, "only python and pip come from conda"
     assert f"python{project['requires-python']}" in entries
     pip_lines = [e for e in entries if e.startswith("-e ") or e.startswith(".")]

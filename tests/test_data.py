@@ -24,7 +24,10 @@ def test_symmetric_range_is_the_unit_range_stretched():
 
 
 def test_split_is_deterministic_stratified_and_follows_the_fraction():
-    a, b = data.load_digits(seed=3, test_fraction=0.25), data.load_digits(seed=3, test_fraction=0.25)
+    a, b = (
+        data.load_digits(seed=3, test_fraction=0.25),
+        data.load_digits(seed=3, test_fraction=0.25),
+    )
     np.testing.assert_array_equal(a.x_test, b.x_test)
     other = data.load_digits(seed=4, test_fraction=0.25)
     assert not np.array_equal(a.y_test, other.y_test)
@@ -57,10 +60,12 @@ def sha256(path):
 def fake_mnist(tmp_path, monkeypatch):
     """A tiny file in MNIST's format, served from a file:// URL instead of the network."""
     rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
-              "y_train": np.arange(6, dtype=np.uint8),
-              "x_test": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
-              "y_test": np.arange(4, dtype=np.uint8)}
+    arrays = {
+        "x_train": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        "y_train": np.arange(6, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8),
+        "y_test": np.arange(4, dtype=np.uint8),
+    }
     origin = tmp_path / "origin" / "mnist.npz"
     origin.parent.mkdir()
     np.savez(origin, **arrays)
@@ -104,7 +109,9 @@ def test_corrupt_cache_is_replaced_by_a_fresh_download(fake_mnist):
 
 def test_download_with_wrong_checksum_is_rejected(fake_mnist, monkeypatch):
     _, origin, cache = fake_mnist
-    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", origin.as_uri(), "0" * 64),))
+    monkeypatch.setitem(
+        data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", origin.as_uri(), "0" * 64),)
+    )
     with pytest.raises(data.DownloadError):
         data.fetch(data.REMOTE_FILES["mnist"][0], cache)
 
@@ -120,8 +127,10 @@ def test_offline_fallback_says_so_in_one_line(monkeypatch, tmp_path, capsys):
 
 def test_fashion_mnist_idx_files_are_parsed(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
-    images = {"train": rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
-              "t10k": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)}
+    images = {
+        "train": rng.integers(0, 256, (5, 28, 28), dtype=np.uint8),
+        "t10k": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
+    }
     remotes = []
     for part in ("train", "t10k"):
         labels = np.arange(len(images[part]), dtype=np.uint8)
@@ -172,12 +181,15 @@ def test_ring_samples_sit_near_evenly_spaced_centres():
     np.testing.assert_array_equal(points, data.make_ring(4000, seed=0))
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: data.make_moons(0), "n_samples"),
-    (lambda: data.make_spirals(100, classes=1), "classes"),
-    (lambda: data.make_ring(10, std=0), "std"),
-    (lambda: data.ring_centres(0), "modes"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: data.make_moons(0), "n_samples"),
+        (lambda: data.make_spirals(100, classes=1), "classes"),
+        (lambda: data.make_ring(10, std=0), "std"),
+        (lambda: data.ring_centres(0), "modes"),
+    ],
+)
 def test_bad_2d_arguments_are_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -199,11 +211,15 @@ def silent_server():
     server.close()
 
 
-def test_a_download_that_never_answers_gives_up_and_falls_back(silent_server, monkeypatch, tmp_path, capsys):
+def test_a_download_that_never_answers_gives_up_and_falls_back(
+    silent_server, monkeypatch, tmp_path, capsys
+):
     import threading
     import time
 
-    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", silent_server, "0" * 64),))
+    monkeypatch.setitem(
+        data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", silent_server, "0" * 64),)
+    )
     monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 1.0)
     outcome = {}
 

@@ -36,8 +36,10 @@ def test_loss_and_adam_steps_match_keras():
         np.testing.assert_allclose(loss[1], model.evaluate(x, y, verbose=0), rtol=1e-6)
         model.train_on_batch(x, y)
         depth.adam_step(stack.flat, first, second, gradient, rates, step)
-    for ours, theirs in zip([a for w, b in zip(stack.weights, stack.biases)
-                             for a in (w[1], b[1, 0])], model.get_weights()):
+    for ours, theirs in zip(
+        [a for w, b in zip(stack.weights, stack.biases) for a in (w[1], b[1, 0])],
+        model.get_weights(),
+    ):
         # Keras keeps its step size in float32: agreement to ~1e-6, not to float64 precision
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
 
@@ -60,11 +62,21 @@ def test_gradient_matches_finite_differences():
 def test_training_learns_and_tuning_picks_by_validation():
     points, labels = data.make_moons(600, noise=0.1, seed=0)
     split = data.split_arrays(points, labels, 0.5, seed=0)
-    held_out = {"validation": (split.x_test[:150], split.y_test[:150]),
-                "test": (split.x_test[150:], split.y_test[150:])}
+    held_out = {
+        "validation": (split.x_test[:150], split.y_test[:150]),
+        "test": (split.x_test[150:], split.y_test[150:]),
+    }
     rates = [1e-5, 1e-2]
-    curves = depth.train_side_by_side(split.x_train, split.y_train, [16, 16], rates, [0, 1],
-                                      steps=400, eval_every=200, held_out=held_out)
+    curves = depth.train_side_by_side(
+        split.x_train,
+        split.y_train,
+        [16, 16],
+        rates,
+        [0, 1],
+        steps=400,
+        eval_every=200,
+        held_out=held_out,
+    )
     assert curves.steps.tolist() == [200, 400]
     assert curves.accuracy["test"].shape == (2, 2, 2)
     assert curves.accuracy["test"][-1, 1].min() > 0.95  # a good rate learns the moons

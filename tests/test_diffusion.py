@@ -10,9 +10,12 @@ import pytest
 
 from genai_lessons import diffusion, sampling
 
-TINY_POINTS = diffusion.DiffusionConfig(data_shape=(2,), steps=50, width=32, depth=2, embedding_dim=16)
-TINY_IMAGES = diffusion.DiffusionConfig(data_shape=(8, 8, 1), steps=20, width=8, embedding_dim=8,
-                                        num_classes=3)
+TINY_POINTS = diffusion.DiffusionConfig(
+    data_shape=(2,), steps=50, width=32, depth=2, embedding_dim=16
+)
+TINY_IMAGES = diffusion.DiffusionConfig(
+    data_shape=(8, 8, 1), steps=20, width=8, embedding_dim=8, num_classes=3
+)
 
 
 # --------------------------------------------------------------------------- schedule
@@ -48,11 +51,19 @@ def test_forward_closed_form_matches_running_the_steps():
     x0 = np.array([1.5, -0.5, 0.0])
     x = np.tile(x0, (200_000, 1))
     for t in range(1, 31):  # x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) z, step by step
-        x = np.sqrt(1 - schedule.betas[t]) * x + np.sqrt(schedule.betas[t]) * rng.standard_normal(x.shape)
+        x = np.sqrt(1 - schedule.betas[t]) * x + np.sqrt(schedule.betas[t]) * rng.standard_normal(
+            x.shape
+        )
     abar = schedule.alpha_bars[30]
     t = np.full(len(x), 30)
-    closed = np.asarray(diffusion.add_noise(np.tile(x0, (len(x), 1)).astype("float32"), t,
-                                            rng.standard_normal(x.shape), schedule.alpha_bars))
+    closed = np.asarray(
+        diffusion.add_noise(
+            np.tile(x0, (len(x), 1)).astype("float32"),
+            t,
+            rng.standard_normal(x.shape),
+            schedule.alpha_bars,
+        )
+    )
     for sample in (x, closed):
         np.testing.assert_allclose(sample.mean(axis=0), np.sqrt(abar) * x0, atol=0.01)
         np.testing.assert_allclose(sample.var(axis=0), 1 - abar, rtol=0.02)
@@ -64,7 +75,9 @@ def test_predict_x0_inverts_the_forward_process():
     x0, noise = rng.normal(size=(6, 4, 4, 1)), rng.normal(size=(6, 4, 4, 1))
     t = np.array([1, 5, 10, 20, 30, 39])
     x_t = np.asarray(diffusion.add_noise(x0, t, noise, schedule.alpha_bars), np.float64)
-    np.testing.assert_allclose(sampling.predict_x0(x_t, t, noise, schedule.alpha_bars), x0, atol=1e-4)
+    np.testing.assert_allclose(
+        sampling.predict_x0(x_t, t, noise, schedule.alpha_bars), x0, atol=1e-4
+    )
 
 
 # --------------------------------------------------------------------------- networks and model
@@ -74,15 +87,21 @@ def test_step_embedding_is_sines_and_cosines():
     t = np.array([0, 1, 7, 199])
     out = np.asarray(diffusion.StepEmbedding(8)(t))
     w = 10_000.0 ** (-np.arange(4) / 4)
-    np.testing.assert_allclose(out, np.concatenate([np.sin(t[:, None] * w), np.cos(t[:, None] * w)], 1),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        out, np.concatenate([np.sin(t[:, None] * w), np.cos(t[:, None] * w)], 1), atol=1e-5
+    )
 
 
 def test_denoisers_map_noisy_data_to_noise_shaped_outputs():
     points = diffusion.build_diffusion(TINY_POINTS)
     images = diffusion.build_diffusion(TINY_IMAGES)
     assert points.predict_noise(np.zeros((5, 2)), 3).shape == (5, 2)
-    assert images.predict_noise(np.zeros((4, 8, 8, 1)), [1, 2, 3, 20], [0, 1, 2, 3]).shape == (4, 8, 8, 1)
+    assert images.predict_noise(np.zeros((4, 8, 8, 1)), [1, 2, 3, 20], [0, 1, 2, 3]).shape == (
+        4,
+        8,
+        8,
+        1,
+    )
     assert images.denoiser.name == "image_denoiser" and points.denoiser.name == "point_denoiser"
 
 
@@ -104,8 +123,9 @@ def test_save_and_load_round_trip(tmp_path):
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert isinstance(loaded, diffusion.Diffusion) and loaded.config == TINY_IMAGES
     x = np.random.default_rng(3).normal(size=(3, 8, 8, 1))
-    np.testing.assert_allclose(loaded.predict_noise(x, 5, [0, 2, 3]), model.predict_noise(x, 5, [0, 2, 3]),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict_noise(x, 5, [0, 2, 3]), model.predict_noise(x, 5, [0, 2, 3]), atol=1e-6
+    )
 
 
 # --------------------------------------------------------------------------- Gaussian data: exact answers
@@ -115,13 +135,17 @@ MEAN, STD = np.array([1.0, -2.0]), np.array([0.5, 0.2])
 
 def optimal_noise(schedule):
     """E[eps | x_t] for data N(MEAN, STD^2): (x_t - sqrt(abar) MEAN) sqrt(1 - abar) / (abar STD^2 + 1 - abar)."""
+
     def noise_fn(x, t):
         abar = schedule.alpha_bars[t][:, None]
         return (x - np.sqrt(abar) * MEAN) * np.sqrt(1 - abar) / (abar * STD**2 + 1 - abar)
+
     return noise_fn
 
 
-@pytest.mark.parametrize("sampler, std_tolerance", [("ancestral", 0.05), ("ddim_all", 0.05), ("ddim_20", 0.2)])
+@pytest.mark.parametrize(
+    "sampler, std_tolerance", [("ancestral", 0.05), ("ddim_all", 0.05), ("ddim_20", 0.2)]
+)
 def test_samplers_with_the_exact_denoiser_recover_gaussian_data(sampler, std_tolerance):
     # With few steps DDIM's discretization shrinks the spread: hence the looser tolerance.
     schedule = diffusion.make_schedule(200)
@@ -129,7 +153,9 @@ def test_samplers_with_the_exact_denoiser_recover_gaussian_data(sampler, std_tol
     if sampler == "ancestral":
         x = sampling.ancestral_sample(noise_fn, schedule, shape, seed=4)
     else:
-        x = sampling.ddim_sample(noise_fn, schedule, shape, 200 if sampler == "ddim_all" else 20, seed=4)
+        x = sampling.ddim_sample(
+            noise_fn, schedule, shape, 200 if sampler == "ddim_all" else 20, seed=4
+        )
     np.testing.assert_allclose(x.mean(axis=0), MEAN, atol=0.01)
     np.testing.assert_allclose(x.std(axis=0), STD, rtol=std_tolerance)
 
@@ -138,13 +164,17 @@ def test_ddim_with_eta_one_over_all_steps_is_the_ancestral_sampler():
     schedule = diffusion.make_schedule(30, "linear")
     noise_fn = optimal_noise(schedule)
     trajectory = {}
-    ancestral = sampling.ancestral_sample(noise_fn, schedule, (50, 2), seed=5, trajectory=trajectory)
+    ancestral = sampling.ancestral_sample(
+        noise_fn, schedule, (50, 2), seed=5, trajectory=trajectory
+    )
     ddim = sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5, eta=1.0)
     np.testing.assert_allclose(ddim, ancestral, atol=1e-9)
     assert sorted(trajectory) == list(range(31)) and trajectory[0] is not None
     # eta = 0: deterministic given x_T, and different from the stochastic sampler
     again = sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5)
-    np.testing.assert_array_equal(again, sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5))
+    np.testing.assert_array_equal(
+        again, sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5)
+    )
     assert np.abs(again - ancestral).max() > 0.01
 
 
@@ -177,16 +207,27 @@ def test_guidance_combines_conditional_and_unconditional_estimates():
     conditional = model.predict_noise(x, t, labels)
     unconditional = model.predict_noise(x, t)  # "no class"
     assert np.abs(conditional - unconditional).max() > 0  # the label matters
-    np.testing.assert_allclose(sampling.noise_predictor(model, labels)(x, t), conditional, atol=1e-6)
+    np.testing.assert_allclose(
+        sampling.noise_predictor(model, labels)(x, t), conditional, atol=1e-6
+    )
     np.testing.assert_allclose(sampling.noise_predictor(model)(x, t), unconditional, atol=1e-6)
     guided = sampling.noise_predictor(model, labels, guidance=2.0)(x, t)
     np.testing.assert_allclose(guided, 3.0 * conditional - 2.0 * unconditional, atol=1e-5)
 
 
-@pytest.mark.parametrize("field, value", [
-    ("data_shape", (8, 8)), ("data_shape", (7, 8, 1)), ("steps", 1), ("schedule", "quadratic"),
-    ("width", 0), ("num_classes", -1), ("label_dropout", 1.0), ("seed", -1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("data_shape", (8, 8)),
+        ("data_shape", (7, 8, 1)),
+        ("steps", 1),
+        ("schedule", "quadratic"),
+        ("width", 0),
+        ("num_classes", -1),
+        ("label_dropout", 1.0),
+        ("seed", -1),
+    ],
+)
 def test_bad_config_values_raise_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         diffusion.DiffusionConfig(**{field: value})

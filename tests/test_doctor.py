@@ -22,17 +22,28 @@ def test_a_verified_cached_dataset_is_reported_as_cached(tmp_path, monkeypatch):
     cached = tmp_path / "genai_lessons" / "mnist.npz"
     cached.parent.mkdir()
     cached.write_bytes(b"pretend this is MNIST")
-    good = data.Remote("mnist.npz", "https://example.invalid/mnist.npz",
-                       hashlib.sha256(cached.read_bytes()).hexdigest())
+    good = data.Remote(
+        "mnist.npz",
+        "https://example.invalid/mnist.npz",
+        hashlib.sha256(cached.read_bytes()).hexdigest(),
+    )
     monkeypatch.setitem(data.REMOTE_FILES, "mnist", (good,))
-    assert by_name(doctor.run_checks(online=False, cache_dir=tmp_path))["dataset mnist"].detail == "cached"
+    assert (
+        by_name(doctor.run_checks(online=False, cache_dir=tmp_path))["dataset mnist"].detail
+        == "cached"
+    )
     cached.write_bytes(b"truncated")  # a corrupt cache is not "cached"
-    assert by_name(doctor.run_checks(online=False, cache_dir=tmp_path))["dataset mnist"].detail != "cached"
+    assert (
+        by_name(doctor.run_checks(online=False, cache_dir=tmp_path))["dataset mnist"].detail
+        != "cached"
+    )
 
 
 def test_verdict_lists_each_problem_with_advice():
-    checks = [doctor.Check("python", True, "3.12"),
-              doctor.Check("memory", False, "0.5 GiB available", "close programs")]
+    checks = [
+        doctor.Check("python", True, "3.12"),
+        doctor.Check("memory", False, "0.5 GiB available", "close programs"),
+    ]
     text = doctor.format_checks(checks)
     assert "1 problem(s)" in text and "memory: close programs" in text
     assert "ready" in doctor.format_checks(checks[:1])
@@ -45,7 +56,9 @@ def test_unreachable_address_is_not_reachable():
 def test_doctor_command_exit_status_follows_the_verdict(capsys, monkeypatch):
     monkeypatch.setattr(doctor, "run_checks", lambda online: [doctor.Check("python", True, "3.12")])
     assert cli.main(["doctor"]) == 0
-    monkeypatch.setattr(doctor, "run_checks", lambda online: [doctor.Check("memory", False, "low", "close")])
+    monkeypatch.setattr(
+        doctor, "run_checks", lambda online: [doctor.Check("memory", False, "low", "close")]
+    )
     assert cli.main(["doctor", "--offline"]) == 1
     assert "problem" in capsys.readouterr().out
 
@@ -64,8 +77,14 @@ def test_doctor_accepts_each_tested_backend_at_its_minimum_version(tmp_path, mon
 
     for name in ("tensorflow", "jax", "torch"):
         version = ".".join(map(str, doctor.MIN_VERSIONS[name])) + ".0"
-        report = {"python": "3.12.0", "keras": "3.13.0", "backend": name, name: version,
-                  "device": "CPU (2 cores)", "mode": "quick"}
+        report = {
+            "python": "3.12.0",
+            "keras": "3.13.0",
+            "backend": name,
+            name: version,
+            "device": "CPU (2 cores)",
+            "mode": "quick",
+        }
         monkeypatch.setattr(settings, "environment_report", lambda report=report: report)
         checks = by_name(doctor.run_checks(online=False, cache_dir=tmp_path))
         assert checks["backend"].ok and checks[name].ok and checks["keras"].ok, name

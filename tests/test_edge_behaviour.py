@@ -38,13 +38,16 @@ def test_temperature_zero_is_the_argmax_at_every_step(gpt):
 @pytest.mark.parametrize("top_k", [VOCAB, VOCAB + 1, 10**6])
 def test_top_k_at_or_above_the_vocabulary_equals_no_top_k(gpt, top_k):
     expected = T.generate(gpt, [1, 2], steps=10, temperature=1.3, seed=11)
-    np.testing.assert_array_equal(T.generate(gpt, [1, 2], steps=10, temperature=1.3, top_k=top_k, seed=11),
-                                  expected)
+    np.testing.assert_array_equal(
+        T.generate(gpt, [1, 2], steps=10, temperature=1.3, top_k=top_k, seed=11), expected
+    )
 
 
 def test_numpy_integer_ids_and_arrays_are_accepted(gpt):
     as_list = T.generate(gpt, [1, 2], steps=3, temperature=0)
-    np.testing.assert_array_equal(T.generate(gpt, np.array([1, 2], np.int16), np.int64(3), temperature=0), as_list)
+    np.testing.assert_array_equal(
+        T.generate(gpt, np.array([1, 2], np.int16), np.int64(3), temperature=0), as_list
+    )
     assert T.attention_maps(gpt, np.array([1, 2, 3], np.uint8)).shape == (1, 2, 3, 3)
 
 
@@ -56,6 +59,8 @@ def test_labels_given_as_integral_floats_mean_the_same_classes():
 
 
 def test_ring_and_spirals_accept_numpy_scalars():
-    np.testing.assert_array_equal(data.make_ring(np.int64(50), std=np.float64(0.1)), data.make_ring(50, std=0.1))
+    np.testing.assert_array_equal(
+        data.make_ring(np.int64(50), std=np.float64(0.1)), data.make_ring(50, std=0.1)
+    )
     points, labels = data.make_spirals(np.int32(30), classes=np.int64(3), noise=np.float64(0.0))
     assert points.shape == (30, 2) and set(labels) == {0, 1, 2}

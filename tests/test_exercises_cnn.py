@@ -36,12 +36,15 @@ def test_output_size_accepts_right_answers(answer):
     assert result.correct, result
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda n, k, s, p: (n - k) // s, "add 1"),
-    (lambda n, k, s, p: n - k + 1 if p == "valid" else n, "stride"),
-    (lambda n, k, s, p: (n - k) // s + 1, "padding='same'"),
-    (lambda n, k, s, p: n // s if p == "same" else (n - k) // s + 1, "rounded up"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda n, k, s, p: (n - k) // s, "add 1"),
+        (lambda n, k, s, p: n - k + 1 if p == "valid" else n, "stride"),
+        (lambda n, k, s, p: (n - k) // s + 1, "padding='same'"),
+        (lambda n, k, s, p: n // s if p == "same" else (n - k) // s + 1, "rounded up"),
+    ],
+)
 def test_output_size_explains_typical_mistakes(wrong, hint):
     result = ex.check_conv_output_size(wrong)
     assert result.verdict is Verdict.WRONG and hint in result.message
@@ -65,12 +68,15 @@ def test_params_accepts_a_right_answer():
     assert ex.check_conv_params(params_right).correct
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (lambda c, f, k: k * k * c * f, "bias"),
-    (lambda c, f, k: k * k * f + f, "all input channels"),
-    (lambda c, f, k: (k * k + 1) * c * f, "one bias per filter"),
-    (lambda c, f, k: c * f, "count the weights"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (lambda c, f, k: k * k * c * f, "bias"),
+        (lambda c, f, k: k * k * f + f, "all input channels"),
+        (lambda c, f, k: (k * k + 1) * c * f, "one bias per filter"),
+        (lambda c, f, k: c * f, "count the weights"),
+    ],
+)
 def test_params_explains_typical_mistakes(wrong, hint):
     result = ex.check_conv_params(wrong)
     assert result.verdict is Verdict.WRONG and hint in result.message
@@ -88,7 +94,7 @@ def conv2d_loops(image, kernel):
     out = np.empty((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
     for i in range(out.shape[0]):
         for j in range(out.shape[1]):
-            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
+            out[i, j] = (image[i : i + kh, j : j + kw] * kernel).sum()
     return out
 
 
@@ -96,7 +102,7 @@ def conv2d_shifts(image, kernel):
     """Another right answer: add shifted copies of the image weighted by each kernel entry."""
     kh, kw = kernel.shape
     h, w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
-    return sum(kernel[a, b] * image[a:a + h, b:b + w] for a in range(kh) for b in range(kw))
+    return sum(kernel[a, b] * image[a : a + h, b : b + w] for a in range(kh) for b in range(kw))
 
 
 @pytest.mark.parametrize("answer", [conv2d_loops, conv2d_shifts])
@@ -112,7 +118,8 @@ def test_conv2d_recognises_a_flipped_kernel():
 
 def test_conv2d_reports_a_wrong_output_shape():
     same_padding = lambda image, kernel: conv2d_loops(  # noqa: E731
-        np.pad(image, ((1, 1), (1, 1))), kernel)
+        np.pad(image, ((1, 1), (1, 1))), kernel
+    )
     result = ex.check_conv2d(same_padding)
     assert result.verdict is Verdict.WRONG and "has shape (6, 9), expected (4, 7)" in result.message
 

@@ -1,7 +1,6 @@
 import numpy as np
 
-from genai_lessons.exercises import Verdict, check_function, check_value
-from genai_lessons.exercises import start
+from genai_lessons.exercises import Verdict, check_function, check_value, start
 
 
 def reference(x, w):
@@ -17,14 +16,23 @@ def test_a_right_function_is_accepted():
 
 
 def test_a_known_mistake_gets_its_own_hint():
-    result = check_function("matmul", lambda x, w: x @ w + 1, CASES, reference,
-                            mistakes=[(lambda x, w: x @ w + 1, "drop the +1")])
+    result = check_function(
+        "matmul",
+        lambda x, w: x @ w + 1,
+        CASES,
+        reference,
+        mistakes=[(lambda x, w: x @ w + 1, "drop the +1")],
+    )
     assert result.verdict is Verdict.WRONG and result.message == "drop the +1"
 
 
 def test_a_wrong_shape_is_named():
     result = check_function("matmul", lambda x, w: w, CASES, reference)
-    assert result.verdict is Verdict.WRONG and "(2, 2)" in result.message and "(3, 2)" in result.message
+    assert (
+        result.verdict is Verdict.WRONG
+        and "(2, 2)" in result.message
+        and "(3, 2)" in result.message
+    )
 
 
 def test_placeholders_count_as_not_attempted():

@@ -21,6 +21,7 @@ def _not_attempted(*args):
 
 # Right answers written differently from the references (through alpha_t and the x0 estimate).
 
+
 def add_noise_right(x0, alpha_bar, eps):
     signal, noise = alpha_bar**0.5, (1 - alpha_bar) ** 0.5
     return signal * x0 + noise * eps
@@ -28,7 +29,9 @@ def add_noise_right(x0, alpha_bar, eps):
 
 def ddpm_step_right(x_t, eps_hat, beta, alpha_bar, z):
     alpha = 1 - beta
-    return (x_t - (1 - alpha) / np.sqrt(1 - alpha_bar) * eps_hat) / np.sqrt(alpha) + np.sqrt(1 - alpha) * z
+    return (x_t - (1 - alpha) / np.sqrt(1 - alpha_bar) * eps_hat) / np.sqrt(alpha) + np.sqrt(
+        1 - alpha
+    ) * z
 
 
 def ddim_step_right(x_t, eps_hat, alpha_bar, alpha_bar_prev):
@@ -36,9 +39,11 @@ def ddim_step_right(x_t, eps_hat, alpha_bar, alpha_bar_prev):
     return add_noise_right(x0_hat, alpha_bar_prev, eps_hat)
 
 
-CHECKS = [(ex.check_add_noise, add_noise_right, "add_noise"),
-          (ex.check_ddpm_step, ddpm_step_right, "ddpm_step"),
-          (ex.check_ddim_step, ddim_step_right, "ddim_step")]
+CHECKS = [
+    (ex.check_add_noise, add_noise_right, "add_noise"),
+    (ex.check_ddpm_step, ddpm_step_right, "ddpm_step"),
+    (ex.check_ddim_step, ddim_step_right, "ddim_step"),
+]
 
 
 def test_the_lesson_registers_its_three_exercises():
@@ -60,16 +65,19 @@ def test_right_answers_pass_and_the_rest_is_handled(check, right, name):
     assert value.verdict is Verdict.WRONG and "not a function" in value.message
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda x0, a, e: a * x0 + (1 - a) * e, "are variances"),
-    (lambda x0, a, e: np.sqrt(a) * x0 + (1 - a) * e, "not its variance"),
-    (lambda x0, a, e: a * x0 + np.sqrt(1 - a) * e, "not the variance alpha_bar"),
-    (lambda x0, a, e: np.sqrt(1 - a) * x0 + np.sqrt(a) * e, "swapped"),
-    (lambda x0, a, e: x0 + np.sqrt(1 - a) * e, "must shrink"),
-    (lambda x0, a, e: np.sqrt(a) * x0 + e, "full strength"),
-    (lambda x0, a, e: np.sqrt(a) * x0 - np.sqrt(1 - a) * e, "do not subtract"),
-    (lambda x0, a, e: np.sqrt(a) * x0 + np.sqrt(1 - a) * e + 0.1, "with alpha_bar = 1"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda x0, a, e: a * x0 + (1 - a) * e, "are variances"),
+        (lambda x0, a, e: np.sqrt(a) * x0 + (1 - a) * e, "not its variance"),
+        (lambda x0, a, e: a * x0 + np.sqrt(1 - a) * e, "not the variance alpha_bar"),
+        (lambda x0, a, e: np.sqrt(1 - a) * x0 + np.sqrt(a) * e, "swapped"),
+        (lambda x0, a, e: x0 + np.sqrt(1 - a) * e, "must shrink"),
+        (lambda x0, a, e: np.sqrt(a) * x0 + e, "full strength"),
+        (lambda x0, a, e: np.sqrt(a) * x0 - np.sqrt(1 - a) * e, "do not subtract"),
+        (lambda x0, a, e: np.sqrt(a) * x0 + np.sqrt(1 - a) * e + 0.1, "with alpha_bar = 1"),
+    ],
+)
 def test_add_noise_rejects_typical_mistakes(wrong, words):
     result = ex.check_add_noise(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message, result
@@ -79,16 +87,31 @@ def _mean(x, e, b, a):
     return (x - b / np.sqrt(1 - a) * e) / np.sqrt(1 - b)
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda x, e, b, a, z: _mean(x, e, b, a), "fresh noise"),
-    (lambda x, e, b, a, z: x - b / np.sqrt(1 - a) * e + np.sqrt(b) * z, "not rescaled"),
-    (lambda x, e, b, a, z: (x - b / np.sqrt(1 - a) * e) / np.sqrt(a) + np.sqrt(b) * z, "not alpha_bar"),
-    (lambda x, e, b, a, z: (x - b / (1 - a) * e) / np.sqrt(1 - b) + np.sqrt(b) * z, "standard deviation"),
-    (lambda x, e, b, a, z: (x + b / np.sqrt(1 - a) * e) / np.sqrt(1 - b) + np.sqrt(b) * z, "subtract"),
-    (lambda x, e, b, a, z: _mean(x, e, b, a) + b * z, "is a variance"),
-    (lambda x, e, b, a, z: (x - np.sqrt(1 - a) * e) / np.sqrt(1 - b) + np.sqrt(b) * z, "as if jumping to x0"),
-    (lambda x, e, b, a, z: x - e, "Smallest failing case"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda x, e, b, a, z: _mean(x, e, b, a), "fresh noise"),
+        (lambda x, e, b, a, z: x - b / np.sqrt(1 - a) * e + np.sqrt(b) * z, "not rescaled"),
+        (
+            lambda x, e, b, a, z: (x - b / np.sqrt(1 - a) * e) / np.sqrt(a) + np.sqrt(b) * z,
+            "not alpha_bar",
+        ),
+        (
+            lambda x, e, b, a, z: (x - b / (1 - a) * e) / np.sqrt(1 - b) + np.sqrt(b) * z,
+            "standard deviation",
+        ),
+        (
+            lambda x, e, b, a, z: (x + b / np.sqrt(1 - a) * e) / np.sqrt(1 - b) + np.sqrt(b) * z,
+            "subtract",
+        ),
+        (lambda x, e, b, a, z: _mean(x, e, b, a) + b * z, "is a variance"),
+        (
+            lambda x, e, b, a, z: (x - np.sqrt(1 - a) * e) / np.sqrt(1 - b) + np.sqrt(b) * z,
+            "as if jumping to x0",
+        ),
+        (lambda x, e, b, a, z: x - e, "Smallest failing case"),
+    ],
+)
 def test_ddpm_step_rejects_typical_mistakes(wrong, words):
     result = ex.check_ddpm_step(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message, result
@@ -98,15 +121,21 @@ def _x0(x, e, a):
     return (x - np.sqrt(1 - a) * e) / np.sqrt(a)
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda x, e, a, s: _x0(x, e, a), "estimate of x0"),
-    (lambda x, e, a, s: np.sqrt(s) * _x0(x, e, a), "remains"),
-    (lambda x, e, a, s: np.sqrt(s) * (x - np.sqrt(1 - a) * e) + np.sqrt(1 - s) * e, "not rescaled"),
-    (lambda x, e, a, s: np.sqrt(a) * _x0(x, e, s) + np.sqrt(1 - a) * e, "swapped"),
-    (lambda x, e, a, s: np.sqrt(s) * _x0(x, e, a) + (1 - s) * e, "standard deviations"),
-    (lambda x, e, a, s: np.sqrt(s) * _x0(x, e, a) - np.sqrt(1 - s) * e, "not subtracted"),
-    (lambda x, e, a, s: x - e, "alpha_bar_prev equal to alpha_bar"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda x, e, a, s: _x0(x, e, a), "estimate of x0"),
+        (lambda x, e, a, s: np.sqrt(s) * _x0(x, e, a), "remains"),
+        (
+            lambda x, e, a, s: np.sqrt(s) * (x - np.sqrt(1 - a) * e) + np.sqrt(1 - s) * e,
+            "not rescaled",
+        ),
+        (lambda x, e, a, s: np.sqrt(a) * _x0(x, e, s) + np.sqrt(1 - a) * e, "swapped"),
+        (lambda x, e, a, s: np.sqrt(s) * _x0(x, e, a) + (1 - s) * e, "standard deviations"),
+        (lambda x, e, a, s: np.sqrt(s) * _x0(x, e, a) - np.sqrt(1 - s) * e, "not subtracted"),
+        (lambda x, e, a, s: x - e, "alpha_bar_prev equal to alpha_bar"),
+    ],
+)
 def test_ddim_step_rejects_typical_mistakes(wrong, words):
     result = ex.check_ddim_step(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message, result

@@ -33,14 +33,20 @@ def test_discriminator_loss_accepts_a_right_answer_and_handles_the_rest():
     assert crashed.verdict is Verdict.ERROR and "ValueError" in crashed.message
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)), "sign is flipped"),
-    (lambda r, f: -np.mean(np.log(1 - r)) - np.mean(np.log(f)), "targets are swapped"),
-    (lambda r, f: -np.mean(np.log(r)) - np.mean(np.log(f)), "1 - D(G(z)), not D(G(z))"),
-    (lambda r, f: -np.mean(np.log(r)), "only the real batch"),
-    (lambda r, f: -np.mean(np.log(np.concatenate([r, 1 - f]))), "average each batch separately"),
-    (lambda r, f: -np.mean(np.log(r)) - np.mean(np.log(1 - f)) + 0.1, "Smallest failing case"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda r, f: np.mean(np.log(r)) + np.mean(np.log(1 - f)), "sign is flipped"),
+        (lambda r, f: -np.mean(np.log(1 - r)) - np.mean(np.log(f)), "targets are swapped"),
+        (lambda r, f: -np.mean(np.log(r)) - np.mean(np.log(f)), "1 - D(G(z)), not D(G(z))"),
+        (lambda r, f: -np.mean(np.log(r)), "only the real batch"),
+        (
+            lambda r, f: -np.mean(np.log(np.concatenate([r, 1 - f]))),
+            "average each batch separately",
+        ),
+        (lambda r, f: -np.mean(np.log(r)) - np.mean(np.log(1 - f)) + 0.1, "Smallest failing case"),
+    ],
+)
 def test_discriminator_loss_rejects_typical_mistakes(wrong, words):
     result = ex.check_discriminator_loss(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message
@@ -57,13 +63,16 @@ def test_generator_loss_accepts_a_right_answer():
     assert ex.check_generator_loss(_not_attempted).verdict is Verdict.NOT_ATTEMPTED
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda p: np.mean(np.log(1 - p)), "minimax"),
-    (lambda p: np.mean(np.log(p)), "sign is flipped"),
-    (lambda p: -np.mean(np.log(1 - p)), "discriminator's term"),
-    (lambda p: -np.sum(np.log(p)), "average over the batch"),
-    (lambda p: 1 - np.mean(p), "logarithm"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda p: np.mean(np.log(1 - p)), "minimax"),
+        (lambda p: np.mean(np.log(p)), "sign is flipped"),
+        (lambda p: -np.mean(np.log(1 - p)), "discriminator's term"),
+        (lambda p: -np.sum(np.log(p)), "average over the batch"),
+        (lambda p: 1 - np.mean(p), "logarithm"),
+    ],
+)
 def test_generator_loss_rejects_typical_mistakes(wrong, words):
     result = ex.check_generator_loss(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message
@@ -79,13 +88,16 @@ def test_equilibrium_loss_accepts_the_right_value():
     assert ex.check_equilibrium_loss(...).verdict is Verdict.NOT_ATTEMPTED
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (math.log(2), "one of the two terms"),
-    (-math.log(4), "value of the game"),
-    (0.5, "what the discriminator outputs"),
-    (2.0, "base-2"),
-    (3.0, "D = 1/2"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (math.log(2), "one of the two terms"),
+        (-math.log(4), "value of the game"),
+        (0.5, "what the discriminator outputs"),
+        (2.0, "base-2"),
+        (3.0, "D = 1/2"),
+    ],
+)
 def test_equilibrium_loss_rejects_typical_mistakes(wrong, words):
     result = ex.check_equilibrium_loss(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message

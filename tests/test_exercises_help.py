@@ -36,7 +36,12 @@ def test_later_attempts_point_to_the_next_hint_and_to_the_solution():
 
 def test_the_hint_ladder_goes_one_step_at_a_time_and_stops_at_the_last():
     texts = [start.hint("scale_pixels").text for _ in range(4)]
-    assert [t.split(" for ")[0] for t in texts] == ["Hint 1 of 3", "Hint 2 of 3", "Hint 3 of 3", "Hint 3 of 3"]
+    assert [t.split(" for ")[0] for t in texts] == [
+        "Hint 1 of 3",
+        "Hint 2 of 3",
+        "Hint 3 of 3",
+        "Hint 3 of 3",
+    ]
     assert len(set(texts[:3])) == 3 and texts[3] == texts[2]
     assert "last hint" in texts[2] and "again for the next one" in texts[0]
     assert "return" not in texts[2]  # hints describe, the solution shows code
@@ -70,7 +75,9 @@ def test_help_accepts_the_learners_function_and_explains_unknown_names():
 def test_progress_lists_done_attempted_and_not_attempted():
     nn.check_dense_forward(lambda x, w, b: np.maximum(x @ w + b, 0))
     nn.check_sigmoid_derivative(lambda z: z)
-    nn.check_softmax_cross_entropy_grad(lambda logits, labels: (_ for _ in ()).throw(NotImplementedError()))
+    nn.check_softmax_cross_entropy_grad(
+        lambda logits, labels: (_ for _ in ()).throw(NotImplementedError())
+    )
     table = nn.progress().text
     assert table.startswith("Lesson 1 (neural networks): 1 done, 1 attempted, 3 not attempted")
     lines = {line.split()[1]: line for line in table.splitlines()[1:]}
@@ -112,8 +119,9 @@ def test_the_early_stopping_reference_is_what_keras_does():
             pass
 
     for history, patience in cnn.STOP_CASES:
-        callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
-                                                 restore_best_weights=True)
+        callback = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=patience, restore_best_weights=True
+        )
         model = Model()
         callback.set_model(model)
         callback.on_train_begin()

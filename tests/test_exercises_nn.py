@@ -19,12 +19,15 @@ def dense_right(x, weights, bias):
     return np.clip(np.einsum("bi,io->bo", x, weights) + bias, 0.0, None)
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda x, w, b: np.maximum(x @ w, 0), "bias is missing"),
-    (lambda x, w, b: x @ w + b, "activation is missing"),
-    (lambda x, w, b: np.maximum(x @ w, 0) + b, "before the activation"),
-    (lambda x, w, b: np.tanh(x @ w + b), "Smallest failing case"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda x, w, b: np.maximum(x @ w, 0), "bias is missing"),
+        (lambda x, w, b: x @ w + b, "activation is missing"),
+        (lambda x, w, b: np.maximum(x @ w, 0) + b, "before the activation"),
+        (lambda x, w, b: np.tanh(x @ w + b), "Smallest failing case"),
+    ],
+)
 def test_dense_forward_rejects_typical_mistakes(wrong, words):
     result = ex.check_dense_forward(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message
@@ -49,12 +52,15 @@ def test_sigmoid_derivative_accepts_a_right_answer():
     assert result and "✅" in repr(result)
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda z: z * (1 - z), "to z itself"),
-    (lambda z: 1 / (1 + np.exp(-z)), "sigmoid itself"),
-    (lambda z: 1 - np.tanh(z) ** 2, "derivative of tanh"),
-    (lambda z: np.exp(-z), "Smallest failing case"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda z: z * (1 - z), "to z itself"),
+        (lambda z: 1 / (1 + np.exp(-z)), "sigmoid itself"),
+        (lambda z: 1 - np.tanh(z) ** 2, "derivative of tanh"),
+        (lambda z: np.exp(-z), "Smallest failing case"),
+    ],
+)
 def test_sigmoid_derivative_rejects_typical_mistakes(wrong, words):
     result = ex.check_sigmoid_derivative(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message
@@ -80,11 +86,22 @@ def test_softmax_gradient_accepts_a_right_answer():
     assert ex.check_softmax_cross_entropy_grad(right)
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda z, y: np.exp(z) / np.exp(z).sum(1, keepdims=True) - np.eye(z.shape[1])[y], "divide by the batch"),
-    (lambda z, y: (np.eye(z.shape[1])[y] - np.exp(z) / np.exp(z).sum(1, keepdims=True)) / len(z), "sign"),
-    (lambda z, y: (z - np.eye(z.shape[1])[y]) / len(z), "not the raw logits"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (
+            lambda z, y: np.exp(z) / np.exp(z).sum(1, keepdims=True) - np.eye(z.shape[1])[y],
+            "divide by the batch",
+        ),
+        (
+            lambda z, y: (
+                (np.eye(z.shape[1])[y] - np.exp(z) / np.exp(z).sum(1, keepdims=True)) / len(z)
+            ),
+            "sign",
+        ),
+        (lambda z, y: (z - np.eye(z.shape[1])[y]) / len(z), "not the raw logits"),
+    ],
+)
 def test_softmax_gradient_rejects_typical_mistakes(wrong, words):
     result = ex.check_softmax_cross_entropy_grad(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message

@@ -15,6 +15,7 @@ def not_yet(*args):
 
 # ---- attention for one query ----
 
+
 def attend_loops(query, keys, values):
     depth = len(query)
     scores = [sum(q * k for q, k in zip(query, key)) / math.sqrt(depth) for key in keys]
@@ -63,8 +64,11 @@ def test_attend_unattempted_and_crashing():
 
 # ---- causal mask ----
 
+
 def mask_loops(length):
-    return np.array([[1 if key <= query else 0 for key in range(length)] for query in range(length)])
+    return np.array(
+        [[1 if key <= query else 0 for key in range(length)] for query in range(length)]
+    )
 
 
 def test_causal_mask_accepts_bool_and_int_answers():
@@ -82,6 +86,7 @@ def test_causal_mask_names_typical_mistakes():
 
 # ---- softmax with temperature ----
 
+
 def temperature_softmax(logits, temperature):
     scaled = [z / temperature for z in logits]
     top = max(scaled)
@@ -96,7 +101,11 @@ def test_temperature_softmax_accepts_a_right_answer():
 def test_temperature_softmax_names_typical_mistakes():
     multiplied = ex.check_temperature_softmax(lambda z, t: temperature_softmax(z * t * t, t))
     assert multiplied.verdict is Verdict.WRONG and "divide" in multiplied.message
-    assert "temperature is missing" in ex.check_temperature_softmax(
-        lambda z, t: temperature_softmax(z, 1.0)).message
-    assert "exponentiate" in ex.check_temperature_softmax(lambda z, t: (z / t) / np.sum(z / t)).message
+    assert (
+        "temperature is missing"
+        in ex.check_temperature_softmax(lambda z, t: temperature_softmax(z, 1.0)).message
+    )
+    assert (
+        "exponentiate" in ex.check_temperature_softmax(lambda z, t: (z / t) / np.sum(z / t)).message
+    )
     assert "forget `return`" in ex.check_temperature_softmax(lambda z, t: None).message

@@ -19,13 +19,16 @@ def reparameterize_right(mean, log_var, eps):
     return mean + np.exp(log_var / 2) * eps
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda m, lv, e: m + np.exp(lv) * e, "is the variance"),
-    (lambda m, lv, e: m + lv * e, "is a logarithm"),
-    (lambda m, lv, e: m + np.exp(lv / 2), "noise eps is missing"),
-    (lambda m, lv, e: (m + e) * np.exp(lv / 2), "mean is added unscaled"),
-    (lambda m, lv, e: m + np.exp(lv / 2) * e + 1.0, "Smallest failing case"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda m, lv, e: m + np.exp(lv) * e, "is the variance"),
+        (lambda m, lv, e: m + lv * e, "is a logarithm"),
+        (lambda m, lv, e: m + np.exp(lv / 2), "noise eps is missing"),
+        (lambda m, lv, e: (m + e) * np.exp(lv / 2), "mean is added unscaled"),
+        (lambda m, lv, e: m + np.exp(lv / 2) * e + 1.0, "Smallest failing case"),
+    ],
+)
 def test_reparameterize_rejects_typical_mistakes(wrong, words):
     result = ex.check_reparameterize(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message
@@ -36,7 +39,9 @@ def test_reparameterize_accepts_a_right_answer_and_handles_the_rest():
     assert result and "✅" in repr(result)
     assert ex.check_reparameterize(_not_attempted).verdict is Verdict.NOT_ATTEMPTED
     assert "forget `return`" in ex.check_reparameterize(lambda m, lv, e: None).message
-    crashed = ex.check_reparameterize(lambda m, lv, e: m.reshape(-1, 7) + e)  # cannot reshape: raises
+    crashed = ex.check_reparameterize(
+        lambda m, lv, e: m.reshape(-1, 7) + e
+    )  # cannot reshape: raises
     assert crashed.verdict is Verdict.ERROR and "ValueError" in crashed.message
 
 
@@ -57,13 +62,19 @@ def test_kl_divergence_accepts_a_right_answer_and_handles_the_rest():
     assert crashed.verdict is Verdict.ERROR
 
 
-@pytest.mark.parametrize("wrong, words", [
-    (lambda m, lv: 0.5 * np.sum(1 + lv - m**2 - np.exp(lv), axis=-1), "sign is flipped"),
-    (lambda m, lv: -np.sum(1 + lv - m**2 - np.exp(lv), axis=-1), "factor of 2"),
-    (lambda m, lv: -0.5 * np.mean(1 + lv - m**2 - np.exp(lv), axis=-1), "do not average"),
-    (lambda m, lv: -0.5 * np.sum(1 + lv - m**2 - np.exp(lv)), "latent axis only"),
-    (lambda m, lv: -0.5 * np.sum(1 + lv - m**2 - np.exp(lv / 2), axis=-1), "the variance is exp(log_var)"),
-])
+@pytest.mark.parametrize(
+    "wrong, words",
+    [
+        (lambda m, lv: 0.5 * np.sum(1 + lv - m**2 - np.exp(lv), axis=-1), "sign is flipped"),
+        (lambda m, lv: -np.sum(1 + lv - m**2 - np.exp(lv), axis=-1), "factor of 2"),
+        (lambda m, lv: -0.5 * np.mean(1 + lv - m**2 - np.exp(lv), axis=-1), "do not average"),
+        (lambda m, lv: -0.5 * np.sum(1 + lv - m**2 - np.exp(lv)), "latent axis only"),
+        (
+            lambda m, lv: -0.5 * np.sum(1 + lv - m**2 - np.exp(lv / 2), axis=-1),
+            "the variance is exp(log_var)",
+        ),
+    ],
+)
 def test_kl_divergence_rejects_typical_mistakes(wrong, words):
     result = ex.check_kl_divergence(wrong)
     assert result.verdict is Verdict.WRONG and words in result.message

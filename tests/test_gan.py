@@ -13,8 +13,11 @@ from genai_lessons import backend, data, gan
 def tiny_point_gan(seed=0, **config) -> gan.GAN:
     keras.utils.set_random_seed(seed)
     cfg = gan.GANConfig(latent_dim=4, seed=seed, **config)
-    model = gan.GAN(gan.build_point_generator(4, units=16, hidden_layers=2),
-                    gan.build_point_discriminator(units=16, hidden_layers=2), cfg)
+    model = gan.GAN(
+        gan.build_point_generator(4, units=16, hidden_layers=2),
+        gan.build_point_discriminator(units=16, hidden_layers=2),
+        cfg,
+    )
     model.compile()
     return model
 
@@ -22,8 +25,11 @@ def tiny_point_gan(seed=0, **config) -> gan.GAN:
 def tiny_image_gan(seed=0) -> gan.GAN:
     keras.utils.set_random_seed(seed)
     cfg = gan.GANConfig(latent_dim=4, seed=seed)
-    model = gan.GAN(gan.build_image_generator(4, image_size=8, filters=8),
-                    gan.build_image_discriminator(8, filters=8), cfg)
+    model = gan.GAN(
+        gan.build_image_generator(4, image_size=8, filters=8),
+        gan.build_image_discriminator(8, filters=8),
+        cfg,
+    )
     model.compile()
     return model
 
@@ -48,14 +54,22 @@ def test_point_networks_shapes_and_ranges():
     assert p_real.shape == (5, 1) and np.all((p_real >= 0) & (p_real <= 1))
 
 
-@pytest.mark.parametrize("size, value_range, low, high", [
-    (8, "symmetric", -1.0, 1.0), (28, "unit", 0.0, 1.0), (12, "symmetric", -1.0, 1.0),
-])
+@pytest.mark.parametrize(
+    "size, value_range, low, high",
+    [
+        (8, "symmetric", -1.0, 1.0),
+        (28, "unit", 0.0, 1.0),
+        (12, "symmetric", -1.0, 1.0),
+    ],
+)
 def test_image_generator_shape_and_output_range_match_the_data(size, value_range, low, high):
-    generator = gan.build_image_generator(latent_dim=5, image_size=size, filters=8,
-                                          value_range=value_range)
+    generator = gan.build_image_generator(
+        latent_dim=5, image_size=size, filters=8, value_range=value_range
+    )
     # Large noise drives the output activation into saturation: the range must still hold.
-    images = np.asarray(generator(50 * np.random.default_rng(1).normal(size=(6, 5)).astype("float32")))
+    images = np.asarray(
+        generator(50 * np.random.default_rng(1).normal(size=(6, 5)).astype("float32"))
+    )
     assert images.shape == (6, size, size, 1)
     assert images.min() >= low and images.max() <= high
     assert images.min() < (low + high) / 2 < images.max()  # both halves of the range are used
@@ -64,29 +78,38 @@ def test_image_generator_shape_and_output_range_match_the_data(size, value_range
     assert p_real.shape == (6, 1) and np.all((p_real > 0) & (p_real < 1))
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: gan.build_image_generator(image_size=10), "image_size"),
-    (lambda: gan.build_image_generator(value_range="0-255"), "value_range"),
-    (lambda: gan.build_image_generator(latent_dim=0), "latent_dim"),
-    (lambda: gan.build_image_discriminator(dropout=1.0), "dropout"),
-    (lambda: gan.build_point_generator(units=2.5), "units"),
-    (lambda: gan.build_point_discriminator(hidden_layers=True), "hidden_layers"),
-    (lambda: gan.GANConfig(label_smoothing=0.7), "label_smoothing"),
-    (lambda: gan.GANConfig(generator_loss="wasserstein"), "generator_loss"),
-    (lambda: gan.GANConfig(discriminator_lr=0), "discriminator_lr"),
-    (lambda: gan.GANConfig(beta_1=1.0), "beta_1"),
-    (lambda: gan.GAN(gan.build_point_generator(3), gan.build_point_discriminator(),
-                     gan.GANConfig(latent_dim=4)), "latent_dim"),
-    (lambda: gan.GAN(gan.build_point_generator(16), gan.build_image_discriminator()), "shape"),
-    (lambda: gan.generator_loss(np.ones((2, 1)), kind="hinge"), "kind"),
-    (lambda: gan.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
-    (lambda: gan.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0), "min_share"),
-    (lambda: gan.SampleSnapshots([-1]), "epochs"),
-    (lambda: gan.train_digit_gan(epochs=0), "epochs"),
-    (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
-    (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
-    (lambda: gan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)), r"\[-1, 1\]"),
-])
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: gan.build_image_generator(image_size=10), "image_size"),
+        (lambda: gan.build_image_generator(value_range="0-255"), "value_range"),
+        (lambda: gan.build_image_generator(latent_dim=0), "latent_dim"),
+        (lambda: gan.build_image_discriminator(dropout=1.0), "dropout"),
+        (lambda: gan.build_point_generator(units=2.5), "units"),
+        (lambda: gan.build_point_discriminator(hidden_layers=True), "hidden_layers"),
+        (lambda: gan.GANConfig(label_smoothing=0.7), "label_smoothing"),
+        (lambda: gan.GANConfig(generator_loss="wasserstein"), "generator_loss"),
+        (lambda: gan.GANConfig(discriminator_lr=0), "discriminator_lr"),
+        (lambda: gan.GANConfig(beta_1=1.0), "beta_1"),
+        (
+            lambda: gan.GAN(
+                gan.build_point_generator(3),
+                gan.build_point_discriminator(),
+                gan.GANConfig(latent_dim=4),
+            ),
+            "latent_dim",
+        ),
+        (lambda: gan.GAN(gan.build_point_generator(16), gan.build_image_discriminator()), "shape"),
+        (lambda: gan.generator_loss(np.ones((2, 1)), kind="hinge"), "kind"),
+        (lambda: gan.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
+        (lambda: gan.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0), "min_share"),
+        (lambda: gan.SampleSnapshots([-1]), "epochs"),
+        (lambda: gan.train_digit_gan(epochs=0), "epochs"),
+        (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
+        (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
+        (lambda: gan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)), r"\[-1, 1\]"),
+    ],
+)
 def test_bad_arguments_raise_naming_the_argument(call, word):
     with pytest.raises(ValueError, match=word):
         call()
@@ -110,11 +133,18 @@ def test_losses_match_the_binary_cross_entropy_written_out():
     p_real, p_fake = np.array([[0.9], [0.6], [0.7]]), np.array([[0.2], [0.4]])
     expected_d = -np.mean(np.log(p_real)) - np.mean(np.log(1 - p_fake))
     np.testing.assert_allclose(float(gan.discriminator_loss(p_real, p_fake)), expected_d, rtol=1e-6)
-    smoothed = -np.mean(0.9 * np.log(p_real) + 0.1 * np.log(1 - p_real)) - np.mean(np.log(1 - p_fake))
-    np.testing.assert_allclose(float(gan.discriminator_loss(p_real, p_fake, 0.1)), smoothed, rtol=1e-6)
-    np.testing.assert_allclose(float(gan.generator_loss(p_fake)), -np.mean(np.log(p_fake)), rtol=1e-6)
-    np.testing.assert_allclose(float(gan.generator_loss(p_fake, "minimax")),
-                               np.mean(np.log(1 - p_fake)), rtol=1e-6)
+    smoothed = -np.mean(0.9 * np.log(p_real) + 0.1 * np.log(1 - p_real)) - np.mean(
+        np.log(1 - p_fake)
+    )
+    np.testing.assert_allclose(
+        float(gan.discriminator_loss(p_real, p_fake, 0.1)), smoothed, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        float(gan.generator_loss(p_fake)), -np.mean(np.log(p_fake)), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        float(gan.generator_loss(p_fake, "minimax")), np.mean(np.log(1 - p_fake)), rtol=1e-6
+    )
     half = np.full((4, 1), 0.5)  # D cannot tell: its loss is log 4, the game's equilibrium
     np.testing.assert_allclose(float(gan.discriminator_loss(half, half)), math.log(4), rtol=1e-6)
 
@@ -124,8 +154,9 @@ def test_minimax_loss_saturates_where_the_non_saturating_one_does_not():
     grads = {}
     for kind in gan.GENERATOR_LOSSES:
         _, (grad,) = backend.grad_of_inputs(
-            lambda logit: gan.generator_loss(keras.activations.sigmoid(logit), kind),
-            [np.array([[-6.0]], "float32")])
+            lambda logit, kind=kind: gan.generator_loss(keras.activations.sigmoid(logit), kind),
+            [np.array([[-6.0]], "float32")],
+        )
         grads[kind] = abs(float(grad[0, 0]))
     sigma = 1 / (1 + math.exp(6.0))
     np.testing.assert_allclose(grads["minimax"], sigma, rtol=1e-4)  # d/dl log(1 - s) = -s
@@ -154,8 +185,10 @@ def test_each_phase_updates_only_its_own_network():
 def test_fit_reports_finite_losses_and_accuracy_for_images():
     model = tiny_image_gan()
     images = data.load_digits("symmetric").x_train[:64]
-    d_before, g_before = values(model.discriminator.trainable_variables), values(
-        model.generator.trainable_variables)
+    d_before, g_before = (
+        values(model.discriminator.trainable_variables),
+        values(model.generator.trainable_variables),
+    )
     history = model.fit(images, epochs=2, batch_size=32, verbose=0)
     for name in ("d_loss", "g_loss", "d_accuracy"):
         assert len(history.history[name]) == 2 and np.all(np.isfinite(history.history[name]))
@@ -167,8 +200,11 @@ def test_fit_reports_finite_losses_and_accuracy_for_images():
 def test_short_training_on_the_ring_covers_clearly_more_modes_than_the_untrained_generator():
     keras.utils.set_random_seed(0)
     cfg = gan.GANConfig(latent_dim=4, generator_lr=3e-3, discriminator_lr=3e-3)
-    model = gan.GAN(gan.build_point_generator(4, units=32, hidden_layers=2),
-                    gan.build_point_discriminator(units=32, hidden_layers=2), cfg)
+    model = gan.GAN(
+        gan.build_point_generator(4, units=32, hidden_layers=2),
+        gan.build_point_discriminator(units=32, hidden_layers=2),
+        cfg,
+    )
     model.compile()
     centres = data.ring_centres()
     before = gan.count_modes(model.generate(1000), centres)
@@ -186,9 +222,13 @@ def test_count_modes_applies_the_stated_rule():
     centres = data.ring_centres(8, 2.0)
     rng = np.random.default_rng(0)
     # 60% on mode 0, 39% on mode 3 (both well inside 0.15), 1% on mode 5 (below the 2% share).
-    samples = np.concatenate([centres[0] + rng.normal(scale=0.02, size=(600, 2)),
-                              centres[3] + rng.normal(scale=0.02, size=(390, 2)),
-                              centres[5] + rng.normal(scale=0.02, size=(10, 2))])
+    samples = np.concatenate(
+        [
+            centres[0] + rng.normal(scale=0.02, size=(600, 2)),
+            centres[3] + rng.normal(scale=0.02, size=(390, 2)),
+            centres[5] + rng.normal(scale=0.02, size=(10, 2)),
+        ]
+    )
     report = gan.count_modes(samples, centres)
     assert report.covered == 2 and report.high_quality == pytest.approx(1.0)
     np.testing.assert_allclose(report.shares[[0, 3, 5]], [0.6, 0.39, 0.01])
@@ -227,7 +267,9 @@ def test_generator_discriminator_and_gan_survive_keras_save_and_load(tmp_path):
         path = tmp_path / f"{network.name}.keras"
         network.save(path)
         loaded = keras.models.load_model(path)  # safe mode: no Lambda layers, no pickles
-        np.testing.assert_allclose(np.asarray(loaded(inputs)), np.asarray(network(inputs)), atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(loaded(inputs)), np.asarray(network(inputs)), atol=1e-6
+        )
     model.save(tmp_path / "gan.keras")
     loaded = keras.models.load_model(tmp_path / "gan.keras")
     assert isinstance(loaded, gan.GAN) and loaded.config == model.config
@@ -263,8 +305,13 @@ def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
             restored["g"] = values(self.model.generator.trainable_variables)
             restored["adam"] = values(self.model.g_optimizer.variables)
 
-    history = fresh.fit(real, epochs=4, batch_size=32, verbose=0,
-                        callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup")), Peek()])
+    history = fresh.fit(
+        real,
+        epochs=4,
+        batch_size=32,
+        verbose=0,
+        callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup")), Peek()],
+    )
     assert len(history.history["g_loss"]) == 2  # epochs 3 and 4 only
     for before, after in zip(saved, restored["g"]):
         np.testing.assert_array_equal(before, after)

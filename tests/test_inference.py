@@ -28,9 +28,14 @@ def test_predict_matches_keras_predict_for_one_and_several_outputs(two_outputs):
     np.testing.assert_allclose(result, out, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"model": None}, "model must be a keras.Model"),
-                                             ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-                                             ({"inputs": np.zeros((0, 3))}, "inputs must hold at least one")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"model": None}, "model must be a keras.Model"),
+        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+        ({"inputs": np.zeros((0, 3))}, "inputs must hold at least one"),
+    ],
+)
 def test_bad_arguments_are_named(two_outputs, kwargs, message):
     arguments = {"model": two_outputs, "inputs": np.zeros((2, 3), "float32"), **kwargs}
     with pytest.raises(ValueError, match=message):

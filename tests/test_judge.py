@@ -7,7 +7,6 @@ from genai_lessons import data, metrics
 from genai_lessons import judge as judge_module
 
 
-
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("judge_cache")
@@ -39,8 +38,11 @@ def test_judge_outputs(judge, digits):
     # 2D images (no channel axis) and [-1, 1] images are accepted and mean the same thing
     np.testing.assert_allclose(judge.predict_proba(digits.x_test[:20, ..., 0]), probabilities)
     np.testing.assert_allclose(
-        judge.predict_proba(digits.x_test[:20] * 2 - 1, value_range="symmetric"), probabilities,
-        rtol=1e-5, atol=1e-6)
+        judge.predict_proba(digits.x_test[:20] * 2 - 1, value_range="symmetric"),
+        probabilities,
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_judge_rejects_bad_images(judge):
@@ -69,8 +71,10 @@ def test_real_digits_score_far_better_than_noise_and_corruption(judge, digits):
     assert fd_real * 5 < fd_corrupted < fd_noise
     assert fd_real * 20 < fd_noise
     # more corruption, larger distance
-    distances = [judge.frechet_distance(np.clip(real + sigma * rng.normal(size=real.shape), 0, 1),
-                                        reference) for sigma in [0.1, 0.3, 0.6]]
+    distances = [
+        judge.frechet_distance(np.clip(real + sigma * rng.normal(size=real.shape), 0, 1), reference)
+        for sigma in [0.1, 0.3, 0.6]
+    ]
     assert fd_real < distances[0] < distances[1] < distances[2]
 
 
@@ -104,8 +108,9 @@ def test_corrupt_cache_file_is_replaced(tmp_path, digits):
         assert path.stat().st_size > 1000  # retrained and cached again
         judge_module.clear_memory_cache()
         reloaded = judge_module.load_judge(recipe, cache_dir=tmp_path)
-        np.testing.assert_array_equal(reloaded.predict_proba(digits.x_test[:50]),
-                                      trained.predict_proba(digits.x_test[:50]))
+        np.testing.assert_array_equal(
+            reloaded.predict_proba(digits.x_test[:50]), trained.predict_proba(digits.x_test[:50])
+        )
     finally:
         judge_module.clear_memory_cache()
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -32,8 +33,11 @@ def registered_classes() -> dict[str, type]:
     for module in pkgutil.walk_packages(genai_lessons.__path__, f"{PACKAGE}."):
         importlib.import_module(module.name)
     prefix = f"{PACKAGE}>"
-    return {key[len(prefix):]: cls for key, cls in keras.saving.get_custom_objects().items()
-            if key.startswith(prefix)}
+    return {
+        key[len(prefix) :]: cls
+        for key, cls in keras.saving.get_custom_objects().items()
+        if key.startswith(prefix)
+    }
 
 
 def _call(layer, inputs):
@@ -61,7 +65,10 @@ def _sequence():
 
 
 def _sampling_inputs():
-    return [_rng().normal(size=(4, 3)).astype("float32"), _rng(1).normal(size=(4, 3)).astype("float32")]
+    return [
+        _rng().normal(size=(4, 3)).astype("float32"),
+        _rng(1).normal(size=(4, 3)).astype("float32"),
+    ]
 
 
 def _sampling_probe(layer, inputs):
@@ -74,9 +81,12 @@ def _gan():
     from genai_lessons import gan
 
     keras.utils.set_random_seed(0)
-    return gan.GAN(gan.build_point_generator(4, units=8, hidden_layers=1),
-                   gan.build_point_discriminator(units=8, hidden_layers=1),
-                   gan.GANConfig(latent_dim=4, seed=1), name="contract_gan")
+    return gan.GAN(
+        gan.build_point_generator(4, units=8, hidden_layers=1),
+        gan.build_point_discriminator(units=8, hidden_layers=1),
+        gan.GANConfig(latent_dim=4, seed=1),
+        name="contract_gan",
+    )
 
 
 def _train_gan(model):
@@ -88,7 +98,9 @@ def _vae():
     from genai_lessons import vae
 
     keras.utils.set_random_seed(0)
-    return vae.build_vae(vae.VAEConfig(image_shape=(4, 4, 1), latent_dim=2, hidden_units=(8,), seed=1))
+    return vae.build_vae(
+        vae.VAEConfig(image_shape=(4, 4, 1), latent_dim=2, hidden_units=(8,), seed=1)
+    )
 
 
 def _images():
@@ -119,9 +131,12 @@ def _sampling():
 
 CASES: dict[str, Case] = {
     "PositionalEmbedding": Case(_transformer("PositionalEmbedding", 11, 8, 8, name="embed"), _ids),
-    "CausalSelfAttention": Case(_transformer("CausalSelfAttention", 8, 2, name="attend"), _sequence),
-    "TransformerBlock": Case(_transformer("TransformerBlock", 8, 2, mlp_ratio=2, dropout=0.1,
-                                          name="block"), _sequence),
+    "CausalSelfAttention": Case(
+        _transformer("CausalSelfAttention", 8, 2, name="attend"), _sequence
+    ),
+    "TransformerBlock": Case(
+        _transformer("TransformerBlock", 8, 2, mlp_ratio=2, dropout=0.1, name="block"), _sequence
+    ),
     "Sampling": Case(_sampling, _sampling_inputs, probe=_sampling_probe),
     "GAN": Case(_gan, lambda: _rng(4).normal(size=(3, 4)).astype("float32"), train=_train_gan),
     "VAE": Case(_vae, _images, probe=_vae_probe, train=_train_vae),
@@ -132,8 +147,10 @@ NAMES = sorted(registered_classes())
 
 def test_every_registered_class_has_a_contract_case():
     missing = sorted(set(NAMES) - set(CASES))
-    assert not missing, (f"registered classes without an entry in tests/test_layer_contract.py "
-                         f"CASES (how to make a small instance and its inputs): {missing}")
+    assert not missing, (
+        f"registered classes without an entry in tests/test_layer_contract.py "
+        f"CASES (how to make a small instance and its inputs): {missing}"
+    )
     assert {"GAN", "VAE", "TransformerBlock"} <= set(NAMES)  # discovery works
 
 
@@ -149,7 +166,8 @@ def _numpy(outputs):
 
 def _symbolic(inputs):
     return keras.tree.map_structure(
-        lambda x: keras.Input(shape=x.shape[1:], dtype=str(x.dtype), batch_size=None), inputs)
+        lambda x: keras.Input(shape=x.shape[1:], dtype=str(x.dtype), batch_size=None), inputs
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -201,8 +219,9 @@ def test_a_training_step_changes_the_weights(name):
         logs = model.fit(inputs, target[0] if len(target) == 1 else target, epochs=1, verbose=0)
         assert np.isfinite(logs.history["loss"][-1])
     after = _weights(layer)
-    assert before and any(not np.array_equal(b, a) for b, a in zip(before, after)), \
+    assert before and any(not np.array_equal(b, a) for b, a in zip(before, after)), (
         f"{name}: no weight moved in a training step"
+    )
     assert all(np.all(np.isfinite(a)) for a in after)
 
 
@@ -223,5 +242,7 @@ def test_keras_file_round_trip_in_safe_mode_gives_identical_outputs(name, tmp_pa
     assert type(loaded) is type(saved)
     loaded_layer = loaded if case.train is not None else loaded.get_layer(layer.name)
     assert type(loaded_layer) is type(layer)
-    for ours, theirs in zip(_numpy(case.probe(layer, inputs)), _numpy(case.probe(loaded_layer, inputs))):
+    for ours, theirs in zip(
+        _numpy(case.probe(layer, inputs)), _numpy(case.probe(loaded_layer, inputs))
+    ):
         np.testing.assert_array_equal(ours, theirs)

@@ -13,8 +13,12 @@ def reference_frechet(a, b):
     cov_a = np.atleast_2d(np.cov(a, rowvar=False))
     cov_b = np.atleast_2d(np.cov(b, rowvar=False))
     root = scipy.linalg.sqrtm(cov_a @ cov_b)
-    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b)
-                 - 2.0 * np.trace(root).real)
+    return float(
+        np.sum((mean_a - mean_b) ** 2)
+        + np.trace(cov_a)
+        + np.trace(cov_b)
+        - 2.0 * np.trace(root).real
+    )
 
 
 def correlated(rng, n, d, scale=1.0):
@@ -52,7 +56,7 @@ def test_shift_adds_its_squared_length():
     for length in [0.0, 0.5, 1.0, 2.0, 4.0]:
         shift = np.full(4, length / 2.0)  # |shift| = length
         distances.append(metrics.frechet_distance(features, features + shift))
-        assert distances[-1] == pytest.approx(length ** 2, rel=1e-6, abs=1e-8)
+        assert distances[-1] == pytest.approx(length**2, rel=1e-6, abs=1e-8)
     assert np.all(np.diff(distances) > 0)
 
 
@@ -69,18 +73,23 @@ def test_grows_with_noise():
     rng = np.random.default_rng(4)
     features = correlated(rng, 500, 6)
     noise = rng.normal(size=features.shape)
-    distances = [metrics.frechet_distance(features, features + sigma * noise)
-                 for sigma in [0.0, 0.3, 1.0, 3.0]]
+    distances = [
+        metrics.frechet_distance(features, features + sigma * noise)
+        for sigma in [0.0, 0.3, 1.0, 3.0]
+    ]
     assert distances[0] == pytest.approx(0.0, abs=1e-8)
     assert np.all(np.diff(distances) > 0)
 
 
-@pytest.mark.parametrize("a, b, message", [
-    (np.zeros((10, 3)), np.zeros((10, 4)), "same width"),
-    (np.zeros((1, 3)), np.zeros((10, 3)), "features_a"),
-    (np.zeros((10, 3)), np.zeros(10), "features_b"),
-    (np.full((10, 3), np.nan), np.zeros((10, 3)), "NaN"),
-])
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        (np.zeros((10, 3)), np.zeros((10, 4)), "same width"),
+        (np.zeros((1, 3)), np.zeros((10, 3)), "features_a"),
+        (np.zeros((10, 3)), np.zeros(10), "features_b"),
+        (np.full((10, 3), np.nan), np.zeros((10, 3)), "NaN"),
+    ],
+)
 def test_frechet_rejects_bad_input(a, b, message):
     with pytest.raises(ValueError, match=message):
         metrics.frechet_distance(a, b)

@@ -18,8 +18,12 @@ import pytest
 from genai_lessons import data
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mnist_idx"
-NAMES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")
+NAMES = (
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)
 
 
 def _expected_images(n, offset):
@@ -48,13 +52,15 @@ def _cache_with(tmp_path: Path, files: dict[str, Path]) -> Path:
 def test_fixture_is_in_idx_format():
     raw = gzip.decompress((FIXTURE / "train-images-idx3-ubyte.gz").read_bytes())
     assert raw[:4] == bytes([0, 0, 0x08, 3])  # unsigned bytes, 3 dimensions
-    assert [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(3)] == [4, 28, 28]
+    assert [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(3)] == [4, 28, 28]
     assert len(raw) == 16 + 4 * 28 * 28
 
 
 def test_idx_files_load_offline(tmp_path, monkeypatch):
-    remotes = tuple(data.Remote(f"fixture-{name}", f"https://invalid.example/{name}",
-                                _sha256(FIXTURE / name)) for name in NAMES)
+    remotes = tuple(
+        data.Remote(f"fixture-{name}", f"https://invalid.example/{name}", _sha256(FIXTURE / name))
+        for name in NAMES
+    )
     monkeypatch.setitem(data.REMOTE_FILES, "fashion_mnist", remotes)
     cache = _cache_with(tmp_path, {r.fname: FIXTURE / name for r, name in zip(remotes, NAMES)})
     split = data.load_images("fashion_mnist", cache_dir=cache)
@@ -70,15 +76,21 @@ def test_idx_files_load_offline(tmp_path, monkeypatch):
 
 def test_mnist_npz_loads_offline(tmp_path, monkeypatch):
     """Keras's mnist.npz holds the same arrays as the IDX files: build one from the fixture."""
+
     def read(name):
         raw = gzip.decompress((FIXTURE / name).read_bytes())
         dims = raw[3]
-        shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-        return np.frombuffer(raw[4 + 4 * dims:], np.uint8).reshape(shape)
+        shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
+        return np.frombuffer(raw[4 + 4 * dims :], np.uint8).reshape(shape)
 
     npz = tmp_path / "mnist.npz"
-    np.savez(npz, x_train=read(NAMES[1]), y_train=read(NAMES[0]),
-             x_test=read(NAMES[3]), y_test=read(NAMES[2]))
+    np.savez(
+        npz,
+        x_train=read(NAMES[1]),
+        y_train=read(NAMES[0]),
+        x_test=read(NAMES[3]),
+        y_test=read(NAMES[2]),
+    )
     remote = data.Remote("fixture-mnist.npz", "https://invalid.example/mnist.npz", _sha256(npz))
     monkeypatch.setitem(data.REMOTE_FILES, "mnist", (remote,))
     split = data.load_images("mnist", cache_dir=_cache_with(tmp_path, {remote.fname: npz}))

@@ -14,14 +14,19 @@ def markov_text(length, vocab=5, seed=0):
     rng = np.random.default_rng(seed)
     ids = [0, 1]
     for _ in range(length - 2):
-        ids.append((ids[-1] + 2 * ids[-2]) % vocab if rng.random() < 0.7 else int(rng.integers(vocab)))
+        ids.append(
+            (ids[-1] + 2 * ids[-2]) % vocab if rng.random() < 0.7 else int(rng.integers(vocab))
+        )
     return np.array(ids)
 
 
 def reference_kneser_ney(train, order, vocab):
     """p(w | context) by the definition: dictionaries of counts, one level at a time."""
     train = [int(i) for i in train]
-    grams = [Counter(tuple(train[i:i + k]) for i in range(len(train) - k + 1)) for k in range(order + 2)]
+    grams = [
+        Counter(tuple(train[i : i + k]) for i in range(len(train) - k + 1))
+        for k in range(order + 2)
+    ]
     levels = []
     for k in range(1, order + 1):
         if k == order:
@@ -33,8 +38,10 @@ def reference_kneser_ney(train, order, vocab):
             discount = [0.0, 0.5, 0.5, 0.5]
         else:  # Chen & Goodman's estimates, never below 0.05
             y = n[0] / (n[0] + 2 * n[1])
-            discount = [0.0] + [max(d, 0.05) for d in (1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1],
-                                                       3 - 4 * y * n[3] / n[2])]
+            discount = [0.0] + [
+                max(d, 0.05)
+                for d in (1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2])
+            ]
         totals, freed = defaultdict(float), defaultdict(float)
         for gram, c in counts.items():
             totals[gram[:-1]] += c
@@ -44,7 +51,7 @@ def reference_kneser_ney(train, order, vocab):
     def prob(context, w):
         p = 1.0 / vocab
         for k, (counts, discount, totals, freed) in enumerate(levels, start=1):
-            history = tuple(context[len(context) - (k - 1):]) if k > 1 else ()
+            history = tuple(context[len(context) - (k - 1) :]) if k > 1 else ()
             if len(history) < k - 1 or totals.get(history, 0) == 0:
                 continue  # unseen (or unavailable) context: keep the shorter one's estimate
             c = counts.get(history + (w,), 0)
@@ -62,10 +69,16 @@ def test_kneser_ney_matches_the_definition(order):
     contexts = model.contexts_of(held)
     ours = model.probabilities(contexts, held)
     for t in range(len(held)):
-        history = [int(i) for i in held[max(0, t - order + 1):t]]
+        history = [int(i) for i in held[max(0, t - order + 1) : t]]
         assert ours[t] == pytest.approx(reference(history, int(held[t])), rel=1e-9)
-    expected = -np.mean(np.log([reference([int(i) for i in held[max(0, t - order + 1):t]], int(held[t]))
-                                for t in range(1, len(held))]))
+    expected = -np.mean(
+        np.log(
+            [
+                reference([int(i) for i in held[max(0, t - order + 1) : t]], int(held[t]))
+                for t in range(1, len(held))
+            ]
+        )
+    )
     assert model.cross_entropy(held) == pytest.approx(expected, rel=1e-9)
 
 
@@ -107,7 +120,8 @@ def test_unigram_and_bigram_baselines_closed_form():
     p01 = (2 + 0.5) / (3 + 1.5)
     p12 = 0.5 / (2 + 1.5)
     assert ngrams.bigram_cross_entropy(train, held, 3, smoothing=0.5) == pytest.approx(
-        -(np.log(p01) + np.log(p12)) / 2)
+        -(np.log(p01) + np.log(p12)) / 2
+    )
 
 
 def test_bad_arguments_raise():

@@ -28,9 +28,13 @@ def test_forward_matches_a_hand_written_two_layer_computation():
 
 def test_cross_entropy_against_closed_forms():
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
-    assert nn.cross_entropy(probs, np.array([0, 2])) == pytest.approx(-(np.log(0.7) + np.log(0.8)) / 2)
+    assert nn.cross_entropy(probs, np.array([0, 2])) == pytest.approx(
+        -(np.log(0.7) + np.log(0.8)) / 2
+    )
     p = np.array([[0.9], [0.4]])
-    assert nn.cross_entropy(p, np.array([1, 0]), "sigmoid") == pytest.approx(-(np.log(0.9) + np.log(0.6)) / 2)
+    assert nn.cross_entropy(p, np.array([1, 0]), "sigmoid") == pytest.approx(
+        -(np.log(0.9) + np.log(0.6)) / 2
+    )
 
 
 def test_sigmoid_is_stable_and_matches_the_formula():
@@ -94,15 +98,18 @@ def test_update_moves_against_the_gradient():
         np.testing.assert_allclose(p, q - 0.1)
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    ({"layer_sizes": [3]}, "layer_sizes"),
-    ({"layer_sizes": [3, 0, 2]}, "layer_sizes"),
-    ({"layer_sizes": [3, 2], "activation": "gelu"}, "activation"),
-    ({"layer_sizes": [3, 2], "output_activation": "linear"}, "output_activation"),
-    ({"layer_sizes": [3, 2], "output_activation": "sigmoid"}, "sigmoid"),
-    ({"layer_sizes": [3, 2], "dtype": "int32"}, "dtype"),
-    ({"layer_sizes": [3, 2], "seed": -1}, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"layer_sizes": [3]}, "layer_sizes"),
+        ({"layer_sizes": [3, 0, 2]}, "layer_sizes"),
+        ({"layer_sizes": [3, 2], "activation": "gelu"}, "activation"),
+        ({"layer_sizes": [3, 2], "output_activation": "linear"}, "output_activation"),
+        ({"layer_sizes": [3, 2], "output_activation": "sigmoid"}, "sigmoid"),
+        ({"layer_sizes": [3, 2], "dtype": "int32"}, "dtype"),
+        ({"layer_sizes": [3, 2], "seed": -1}, "seed"),
+    ],
+)
 def test_mlp_bad_arguments_raise(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         nn.MLP(**kwargs)
@@ -135,18 +142,23 @@ def test_backprop_matches_the_backends_autodiff(keras, activation):
     x, y = _batch(rng, 10, 5, 4)
     # Through logits, as for the sigmoid below: Keras's probability-space cross-entropy clips
     # and, on JAX, loses float64 precision; log-softmax is exact on every backend.
-    model = nn.build_mlp(5, [7, 6], 4, activation=activation, output_activation="linear",
-                         dtype="float64")
+    model = nn.build_mlp(
+        5, [7, 6], 4, activation=activation, output_activation="linear", dtype="float64"
+    )
     model.set_weights(net.params)
     loss, auto_grads = backend.value_and_grad(
-        lambda: keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, model(x), from_logits=True)),
-        model.trainable_variables)
+        lambda: keras.ops.mean(
+            keras.losses.sparse_categorical_crossentropy(y, model(x), from_logits=True)
+        ),
+        model.trainable_variables,
+    )
     assert all(str(v.dtype) == "float64" for v in model.trainable_variables)  # JAX too (x64)
     output, cache = net.forward(x)
     assert float(loss) == pytest.approx(nn.cross_entropy(output, y), rel=_LOSS_RTOL[backend.name()])
     for ours, theirs in zip(net.backward(cache, y), auto_grads):
-        np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs),
-                                   rtol=_GRAD_RTOL[backend.name()], atol=1e-12)
+        np.testing.assert_allclose(
+            ours, keras.ops.convert_to_numpy(theirs), rtol=_GRAD_RTOL[backend.name()], atol=1e-12
+        )
 
 
 def test_sigmoid_output_matches_keras_binary_crossentropy(keras):
@@ -158,11 +170,13 @@ def test_sigmoid_output_matches_keras_binary_crossentropy(keras):
     model.set_weights(net.params)
     bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
     loss, auto_grads = backend.value_and_grad(
-        lambda: bce(y.reshape(-1, 1).astype("float64"), model(x)), model.trainable_variables)
+        lambda: bce(y.reshape(-1, 1).astype("float64"), model(x)), model.trainable_variables
+    )
     assert float(loss) == pytest.approx(net.loss(x, y), rel=_LOSS_RTOL[backend.name()])
     for ours, theirs in zip(net.backward(net.forward(x)[1], y), auto_grads):
-        np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs),
-                                   rtol=_GRAD_RTOL[backend.name()], atol=1e-12)
+        np.testing.assert_allclose(
+            ours, keras.ops.convert_to_numpy(theirs), rtol=_GRAD_RTOL[backend.name()], atol=1e-12
+        )
 
 
 def test_build_mlp_shapes_names_and_parameter_counts(keras):
@@ -183,21 +197,24 @@ def test_build_mlp_without_hidden_layers_is_one_dense_layer(keras):
     assert model.output_shape == (None, 1)
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    ({"input_size": 0}, "input_size"),
-    ({"input_size": 2.5}, "input_size"),
-    ({"input_size": True}, "input_size"),
-    ({"hidden_sizes": [8, -1]}, "hidden_sizes"),
-    ({"hidden_sizes": "8"}, "hidden_sizes"),
-    ({"hidden_sizes": 8}, "hidden_sizes"),
-    ({"output_size": 0}, "output_size"),
-    ({"output_size": 1}, "output_size"),  # softmax over one unit is always 1
-    ({"activation": "swishy"}, "activation"),
-    ({"output_activation": "relu"}, "output_activation"),
-    ({"name": ""}, "name"),
-    ({"name": "a/b"}, "name"),
-    ({"dtype": "int8"}, "dtype"),
-])
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"input_size": 0}, "input_size"),
+        ({"input_size": 2.5}, "input_size"),
+        ({"input_size": True}, "input_size"),
+        ({"hidden_sizes": [8, -1]}, "hidden_sizes"),
+        ({"hidden_sizes": "8"}, "hidden_sizes"),
+        ({"hidden_sizes": 8}, "hidden_sizes"),
+        ({"output_size": 0}, "output_size"),
+        ({"output_size": 1}, "output_size"),  # softmax over one unit is always 1
+        ({"activation": "swishy"}, "activation"),
+        ({"output_activation": "relu"}, "output_activation"),
+        ({"name": ""}, "name"),
+        ({"name": "a/b"}, "name"),
+        ({"dtype": "int8"}, "dtype"),
+    ],
+)
 def test_build_mlp_bad_arguments_raise(keras, kwargs, argument):
     arguments = {"input_size": 4, "hidden_sizes": [8], "output_size": 3} | kwargs
     with pytest.raises(ValueError, match=argument) as info:
@@ -214,8 +231,9 @@ def test_keras_save_load_round_trip(keras, tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert loaded.name == "round_trip"
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(x)),
-                                  keras.ops.convert_to_numpy(model(x)))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded(x)), keras.ops.convert_to_numpy(model(x))
+    )
 
 
 # --------------------------------------------------------------------------- the lesson notebook
@@ -228,12 +246,21 @@ def test_lesson_summary_quotes_the_figures_its_run_recorded():
 
     path = Path(__file__).resolve().parents[1] / "notebooks" / "01_neural_networks.ipynb"
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    record = next(c for c in cells if c["cell_type"] == "code" and "results.record(" in "".join(c["source"]))
+    record = next(
+        c for c in cells if c["cell_type"] == "code" and "results.record(" in "".join(c["source"])
+    )
     printed = "".join("".join(o.get("text", "")) for o in record["outputs"])
     figures = dict(line.split() for line in printed.splitlines()[1:])
-    summary = next("".join(c["source"]) for c in cells
-                   if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Summary"))
-    for name in ("linear_stack_test_accuracy", "spirals_test_accuracy", "spirals_keras_test_accuracy",
-                 "digits_test_accuracy"):
+    summary = next(
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Summary")
+    )
+    for name in (
+        "linear_stack_test_accuracy",
+        "spirals_test_accuracy",
+        "spirals_keras_test_accuracy",
+        "digits_test_accuracy",
+    ):
         assert f"{float(figures[name]):.1%}" in summary, name
     assert "50% for guessing" in summary and "__" not in summary

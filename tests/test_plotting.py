@@ -74,7 +74,9 @@ def test_scatter_draws_decision_regions_from_predict():
 def test_scatter_gives_each_of_many_classes_a_distinct_colour():
     points = np.random.default_rng(0).normal(size=(30, 2)).astype(np.float32)
     labels = np.arange(30) % 3
-    fig = plotting.scatter_2d(points, labels, predict=lambda g: np.eye(3)[(g[:, 0] > 0).astype(int)])
+    fig = plotting.scatter_2d(
+        points, labels, predict=lambda g: np.eye(3)[(g[:, 0] > 0).astype(int)]
+    )
     dots = fig.axes[0].collections[-1]
     colours = {tuple(np.round(c, 3)) for c in dots.to_rgba(dots.get_array())}
     assert len(colours) == 3  # three classes, three colours (none washed out to white)

@@ -9,8 +9,9 @@ from genai_lessons import cnn, probes
 
 def test_pool_is_mean_and_max_per_channel():
     x = np.random.default_rng(0).normal(size=(3, 4, 5, 2))
-    np.testing.assert_allclose(probes.pool(x), np.concatenate(
-        [x.mean(axis=(1, 2)), x.max(axis=(1, 2))], axis=1))
+    np.testing.assert_allclose(
+        probes.pool(x), np.concatenate([x.mean(axis=(1, 2)), x.max(axis=(1, 2))], axis=1)
+    )
     np.testing.assert_array_equal(probes.pool(x[:, 0, 0]), x[:, 0, 0])
     with pytest.raises(ValueError, match="features"):
         probes.pool(x[0, 0, 0])
@@ -30,8 +31,10 @@ def test_presence_probe_auc():
     present = rng.integers(0, 2, (1000, 3))
     informative = present + rng.normal(0, 0.3, present.shape)
     noise = rng.normal(size=(1000, 4))
-    assert probes.probe_presence(informative[:600], present[:600], informative[600:],
-                                 present[600:]) > 0.97
+    assert (
+        probes.probe_presence(informative[:600], present[:600], informative[600:], present[600:])
+        > 0.97
+    )
     chance = probes.probe_presence(noise[:600], present[:600], noise[600:], present[600:])
     assert abs(chance - 0.5) < 0.08
 
@@ -41,8 +44,9 @@ def test_sample_pixels_is_balanced_and_points_at_the_right_bins():
     orientation = rng.integers(-1, 4, (5, 8, 8)).astype(np.int8)
     picked = probes.sample_pixels(orientation, 20, seed=0)
     assert np.bincount(picked[:, 3]).tolist() == [20] * 4
-    np.testing.assert_array_equal(orientation[picked[:, 0], picked[:, 1], picked[:, 2]],
-                                  picked[:, 3])
+    np.testing.assert_array_equal(
+        orientation[picked[:, 0], picked[:, 1], picked[:, 2]], picked[:, 3]
+    )
 
 
 def test_features_at_maps_pixels_to_the_covering_position():

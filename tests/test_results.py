@@ -22,8 +22,10 @@ def test_record_writes_nothing_without_the_variable(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("figures, match", [({}, "at least one"), ({"acc": "high"}, "acc"),
-                                            ({"loss": float("nan")}, "finite")])
+@pytest.mark.parametrize(
+    "figures, match",
+    [({}, "at least one"), ({"acc": "high"}, "acc"), ({"loss": float("nan")}, "finite")],
+)
 def test_bad_figures_are_rejected(figures, match):
     with pytest.raises(ValueError, match=match):
         results.record("03_gans", **figures)

@@ -12,15 +12,21 @@ def write_notebook(folder, name, *sources):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("# A tiny notebook")]
     notebook.cells += [nbformat.v4.new_code_cell(source) for source in sources]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path = folder / name
     nbformat.write(notebook, path)
     return path
 
 
-REPORTING = ("from genai_lessons import results, settings\n"
-             "accuracy = settings.pick(quick=0.5, full=0.9)\n"
-             'results.record("01_tiny", accuracy=accuracy, cells=2)')
+REPORTING = (
+    "from genai_lessons import results, settings\n"
+    "accuracy = settings.pick(quick=0.5, full=0.9)\n"
+    'results.record("01_tiny", accuracy=accuracy, cells=2)'
+)
 
 
 def test_a_passing_notebook_reports_time_memory_and_figures(tmp_path):
@@ -58,10 +64,15 @@ def test_lessons_are_selected_by_number_or_name(tmp_path):
     for name in ("00_start.ipynb", "01_neural_networks.ipynb", "03_gans.ipynb"):
         write_notebook(tmp_path, name, "pass")
     names = lambda paths: [p.name for p in paths]  # noqa: E731
-    assert names(runner.select_notebooks(tmp_path)) == ["00_start.ipynb", "01_neural_networks.ipynb",
-                                                        "03_gans.ipynb"]
-    assert names(runner.select_notebooks(tmp_path, ["3", "neural"])) == ["01_neural_networks.ipynb",
-                                                                          "03_gans.ipynb"]
+    assert names(runner.select_notebooks(tmp_path)) == [
+        "00_start.ipynb",
+        "01_neural_networks.ipynb",
+        "03_gans.ipynb",
+    ]
+    assert names(runner.select_notebooks(tmp_path, ["3", "neural"])) == [
+        "01_neural_networks.ipynb",
+        "03_gans.ipynb",
+    ]
     with pytest.raises(ValueError, match="'vae'.*03_gans"):
         runner.select_notebooks(tmp_path, ["vae"])
     with pytest.raises(ValueError, match="no notebooks"):
@@ -72,7 +83,9 @@ def test_run_command_goes_on_after_a_failure_and_writes_results(tmp_path, capsys
     write_notebook(tmp_path, "01_tiny.ipynb", REPORTING)
     write_notebook(tmp_path, "02_broken.ipynb", "raise RuntimeError('boom')")
     write_notebook(tmp_path, "03_fine.ipynb", "print('still runs')")
-    status = cli.main(["run", "--quick", "--notebooks", str(tmp_path), "--results", str(tmp_path / "out")])
+    status = cli.main(
+        ["run", "--quick", "--notebooks", str(tmp_path), "--results", str(tmp_path / "out")]
+    )
     out = capsys.readouterr().out
     assert status == 1
     assert "2 passed, 1 failed" in out and "RuntimeError: boom" in out
@@ -94,14 +107,18 @@ def test_peak_memory_is_the_kernels_own_whatever_the_launching_process_holds(tmp
     own. A launcher holding 1 GiB must not make a small notebook look like a 1 GiB one."""
     import numpy as np
 
-    path = write_notebook(tmp_path, "01_small.ipynb", "block = b'x' * (96 * 2**20)  # 96 MiB, touched")
+    path = write_notebook(
+        tmp_path, "01_small.ipynb", "block = b'x' * (96 * 2**20)  # 96 MiB, touched"
+    )
     ballast = np.ones(2**30 // 8)  # 1 GiB held (and written, so resident) by this process
     try:
         run = runner.run_notebook(path, quick=True)
     finally:
         del ballast
     assert run.passed
-    assert 96 < run.peak_memory_mib < 600, run.peak_memory_mib  # the block counts, the launcher does not
+    assert 96 < run.peak_memory_mib < 600, (
+        run.peak_memory_mib
+    )  # the block counts, the launcher does not
 
 
 def test_bad_runner_arguments_are_named(tmp_path):

@@ -7,7 +7,9 @@ import pytest
 from genai_lessons import settings
 
 
-@pytest.mark.parametrize("raw, quick", [("1", True), ("true", True), ("0", False), ("", False), ("no", False)])
+@pytest.mark.parametrize(
+    "raw, quick", [("1", True), ("true", True), ("0", False), ("", False), ("no", False)]
+)
 def test_quick_mode_follows_the_environment_variable(monkeypatch, raw, quick):
     monkeypatch.setenv(settings.QUICK_ENV, raw)
     assert settings.is_quick() is quick
@@ -37,8 +39,12 @@ def test_seed_everything_makes_python_numpy_and_keras_repeat():
     def sample():
         layer = keras.layers.Dense(2)
         layer.build((None, 3))
-        return (random.random(), np.random.rand(), float(keras.random.uniform((1,))[0]),
-                np.asarray(layer.kernel))
+        return (
+            random.random(),
+            np.random.rand(),
+            float(keras.random.uniform((1,))[0]),
+            np.asarray(layer.kernel),
+        )
 
     settings.seed_everything(7)
     first = sample()
@@ -68,7 +74,14 @@ def test_setup_prints_one_line_report_and_sets_the_style(capsys, monkeypatch):
     import keras
 
     backend = keras.backend.backend()
-    for key in ("python", "keras", f"backend {backend} | {backend} ", "device", "mode quick", "seed 3"):
+    for key in (
+        "python",
+        "keras",
+        f"backend {backend} | {backend} ",
+        "device",
+        "mode quick",
+        "seed 3",
+    ):
         assert key in lines[0]
     assert mpl.rcParams["axes.spines.top"] is False
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
@@ -81,11 +94,19 @@ def test_quiet_tensorflow_hides_framework_deprecations_but_not_the_learners():
     shown = []
     for module in ("__main__", "genai_lessons.nn", "keras.src.saving", "tensorflow.python.ops"):
         with warnings.catch_warnings(record=True) as caught:  # keeps the filters just set
-            warnings.warn_explicit("old API", DeprecationWarning, f"{module}.py", 1, module=module, registry={})
-            warnings.warn_explicit("changes soon", FutureWarning, f"{module}.py", 2, module=module, registry={})
+            warnings.warn_explicit(
+                "old API", DeprecationWarning, f"{module}.py", 1, module=module, registry={}
+            )
+            warnings.warn_explicit(
+                "changes soon", FutureWarning, f"{module}.py", 2, module=module, registry={}
+            )
         shown += [(module, w.category.__name__) for w in caught]
-    assert shown == [("__main__", "DeprecationWarning"), ("__main__", "FutureWarning"),
-                     ("genai_lessons.nn", "DeprecationWarning"), ("genai_lessons.nn", "FutureWarning")]
+    assert shown == [
+        ("__main__", "DeprecationWarning"),
+        ("__main__", "FutureWarning"),
+        ("genai_lessons.nn", "DeprecationWarning"),
+        ("genai_lessons.nn", "FutureWarning"),
+    ]
 
 
 def test_environment_report_names_device_and_versions():

@@ -12,8 +12,9 @@ CLEAN = shapes.ShapesConfig(noise=0.0, clutter_parts=0, clutter_strokes=0)
 
 def _draw(strokes, width=1.0, size=16):
     strokes = np.asarray(strokes, np.float64)
-    image, orientation = shapes._render(strokes, np.zeros(len(strokes), int), np.array([width]), 1,
-                                        size)
+    image, orientation = shapes._render(
+        strokes, np.zeros(len(strokes), int), np.array([width]), 1, size
+    )
     return image[0], orientation[0]
 
 
@@ -50,9 +51,13 @@ def test_long_strokes_are_drawn_whole():
 
 def test_parts_are_the_objects_parts_without_clutter():
     world = shapes.make_shapes(200, seed=0, config=CLEAN)
-    required = {"house": {"rectangle", "triangle"}, "tree": {"circle", "rectangle"},
-                "car": {"rectangle", "circle"}, "face": {"circle", "arc"},
-                "boat": {"arc", "triangle"}}
+    required = {
+        "house": {"rectangle", "triangle"},
+        "tree": {"circle", "rectangle"},
+        "car": {"rectangle", "circle"},
+        "face": {"circle", "arc"},
+        "boat": {"arc", "triangle"},
+    }
     optional = {"house": set(), "tree": set(), "car": {"corner"}, "face": set(), "boat": {"corner"}}
     for label, present in zip(world.labels, world.parts):
         name = shapes.OBJECTS[label]

@@ -65,7 +65,9 @@ def test_unknown_corpus_is_a_clear_error():
 def test_optional_corpus_is_checksum_verified_and_falls_back_offline(tmp_path, monkeypatch, capsys):
     origin = tmp_path / "plays.txt"
     origin.write_text("To be, or not to be, that is the question.\n", encoding="utf-8")
-    good = data.Remote("plays.txt", origin.as_uri(), hashlib.sha256(origin.read_bytes()).hexdigest())
+    good = data.Remote(
+        "plays.txt", origin.as_uri(), hashlib.sha256(origin.read_bytes()).hexdigest()
+    )
     monkeypatch.setattr(text, "SHAKESPEARE", good)
     assert text.load_corpus("shakespeare", cache_dir=tmp_path / "cache").startswith("To be")
     monkeypatch.setattr(text, "SHAKESPEARE", data.Remote("other.txt", origin.as_uri(), "f" * 64))
@@ -76,18 +78,18 @@ def test_optional_corpus_is_checksum_verified_and_falls_back_offline(tmp_path, m
 
 def test_clean_prose_keeps_sentences_and_drops_layout():
     raw = (
-        "The \"if\" statement\n"
+        'The "if" statement\n'
         "******************\n\n"
-        "The \"if\" statement is used for *conditional* execution of a suite\n"
+        'The "if" statement is used for *conditional* execution of a suite\n'
         "of statements, depending on a read-\n"
         "only value.[1]\n\n"
-        "   if_stmt ::= \"if\" assignment_expression \":\" suite\n\n"
+        '   if_stmt ::= "if" assignment_expression ":" suite\n\n'
         "+-----------+--------+\n| Operation | Result |\n+-----------+--------+\n\n"
         "   >>> print(1 + 2)\n   3\n\n"
         "   for item in items:\n       total = total + item * 2\n\n"
         "   Return a copy of the string with its first character\n   capitalized \u2014 a \u201cshort\u201d note.\n\n"
         "str.capitalize()\n\n"
-        "The \"if\" statement is used for *conditional* execution of a suite\n"
+        'The "if" statement is used for *conditional* execution of a suite\n'
         "of statements, depending on a read-\n"
         "only value.\n"
     )

@@ -20,11 +20,13 @@ def test_run_key_is_stable_and_sensitive_to_every_determinant():
     key = training.run_key(config=Config(), data=data, epochs=3)
     assert key == training.run_key(config=Config(), data=data.copy(), epochs=3)
     assert key == training.run_key(epochs=3, data=data, config=Config())  # order does not matter
-    changed = [training.run_key(config=Config(units=5), data=data, epochs=3),
-               training.run_key(config=Config(rate=0.2), data=data, epochs=3),
-               training.run_key(config=Config(), data=data + 1e-6, epochs=3),
-               training.run_key(config=Config(), data=data.astype(np.float32), epochs=3),
-               training.run_key(config=Config(), data=data, epochs=4)]
+    changed = [
+        training.run_key(config=Config(units=5), data=data, epochs=3),
+        training.run_key(config=Config(rate=0.2), data=data, epochs=3),
+        training.run_key(config=Config(), data=data + 1e-6, epochs=3),
+        training.run_key(config=Config(), data=data.astype(np.float32), epochs=3),
+        training.run_key(config=Config(), data=data, epochs=4),
+    ]
     assert len({key, *changed}) == 6
 
 
@@ -60,8 +62,7 @@ class _StopAt(keras.callbacks.Callback):
 
 def _fit(units, x, y, epochs, callbacks):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(units),
-                              keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(units), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     return model.fit(x, y, epochs=epochs, batch_size=8, verbose=0, callbacks=callbacks)
 
@@ -88,8 +89,13 @@ def test_identical_rerun_resumes_and_a_changed_setting_starts_fresh(tmp_path, mo
 
 def test_progress_prints_every_n_epochs_and_the_last(capsys):
     rng = np.random.default_rng(0)
-    _fit(2, rng.normal(size=(16, 2)), rng.normal(size=(16, 1)), 5,
-         [training.progress(every=2, metrics=["loss"])])
+    _fit(
+        2,
+        rng.normal(size=(16, 2)),
+        rng.normal(size=(16, 1)),
+        5,
+        [training.progress(every=2, metrics=["loss"])],
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[1] for line in lines] == ["1", "2", "4", "5"]
     assert all(line.split()[2] == "loss" for line in lines)
@@ -102,8 +108,16 @@ def test_same_architecture_but_changed_data_or_rate_starts_fresh(tmp_path, monke
     x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
     with pytest.raises(KeyboardInterrupt):
         _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.1), _StopAt(2)])
-    assert _fit(4, x[::-1], y, 5, [training.backup("test", "silent", data=x[::-1], rate=0.1)]).epoch == [0, 1, 2, 3, 4]
-    assert _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.2)]).epoch == [0, 1, 2, 3, 4]
+    assert _fit(
+        4, x[::-1], y, 5, [training.backup("test", "silent", data=x[::-1], rate=0.1)]
+    ).epoch == [0, 1, 2, 3, 4]
+    assert _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.2)]).epoch == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
     assert _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.1)]).epoch == [3, 4]
 
 

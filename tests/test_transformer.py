@@ -61,8 +61,12 @@ def test_attention_without_mask_and_scaling():
     output, weights = T.scaled_dot_product_attention(q, k, v)
     # Scores 2/sqrt(2) and 0: softmax gives sigmoid(sqrt(2)) to the first key.
     first = 1.0 / (1.0 + np.exp(-np.sqrt(2.0)))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(weights)[0, 0], [first, 1 - first], rtol=1e-6)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(output)[0, 0, 0], first + 3 * (1 - first), rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(weights)[0, 0], [first, 1 - first], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(output)[0, 0, 0], first + 3 * (1 - first), rtol=1e-6
+    )
 
 
 def test_multi_head_attention_equals_keras_layer_with_same_weights():
@@ -76,18 +80,23 @@ def test_multi_head_attention_equals_keras_layer_with_same_weights():
     theirs = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=width // heads)
     theirs(x, x, use_causal_mask=True)
     head_dim = width // heads
-    for mine, dense in ((ours.query, theirs.query_dense), (ours.key, theirs.key_dense),
-                        (ours.value, theirs.value_dense)):
+    for mine, dense in (
+        (ours.query, theirs.query_dense),
+        (ours.key, theirs.key_dense),
+        (ours.value, theirs.value_dense),
+    ):
         dense.kernel.assign(keras.ops.reshape(mine.kernel, (width, heads, head_dim)))
         dense.bias.assign(keras.ops.reshape(mine.bias, (heads, head_dim)))
     theirs.output_dense.kernel.assign(keras.ops.reshape(ours.out.kernel, (heads, head_dim, width)))
     theirs.output_dense.bias.assign(ours.out.bias)
     out, weights = ours(x, return_attention=True)
     expected, expected_weights = theirs(x, x, use_causal_mask=True, return_attention_scores=True)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(out), keras.ops.convert_to_numpy(expected),
-                               atol=1e-5)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(weights),
-                               keras.ops.convert_to_numpy(expected_weights), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(out), keras.ops.convert_to_numpy(expected), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(weights), keras.ops.convert_to_numpy(expected_weights), atol=1e-6
+    )
 
 
 def test_gpt_shapes_and_name(gpt):
@@ -95,7 +104,10 @@ def test_gpt_shapes_and_name(gpt):
     logits = keras.ops.convert_to_numpy(gpt(ids))
     assert logits.shape == (3, 9, VOCAB)
     assert gpt.name == "gpt"
-    assert [layer.name for layer in gpt.layers if isinstance(layer, T.TransformerBlock)] == ["block_0", "block_1"]
+    assert [layer.name for layer in gpt.layers if isinstance(layer, T.TransformerBlock)] == [
+        "block_0",
+        "block_1",
+    ]
 
 
 def test_gpt_is_causal(gpt):
@@ -124,7 +136,9 @@ def test_sinusoidal_positions_closed_form_and_model():
     ids = np.array([[4, 4, 4]], "int32")
     x = keras.ops.convert_to_numpy(embedding(ids))
     token = embedding.tokens.embeddings.numpy()[4]
-    np.testing.assert_allclose(x[0], token + T.sinusoidal_positions(TINY.context, TINY.width)[:3], atol=1e-6)
+    np.testing.assert_allclose(
+        x[0], token + T.sinusoidal_positions(TINY.context, TINY.width)[:3], atol=1e-6
+    )
     assert len(embedding.trainable_weights) == 1  # only the token table is learned
 
 
@@ -154,8 +168,8 @@ def test_generate_greedy_is_argmax_and_crops_to_context(gpt):
     assert greedy.shape == (26,) and greedy.dtype == np.int32
     np.testing.assert_array_equal(greedy[:20], prompt)
     np.testing.assert_array_equal(greedy, manual_greedy(gpt, prompt, 6, TINY.context))
-    cropped = T.generate(gpt, prompt[-TINY.context:], steps=6, temperature=0)
-    np.testing.assert_array_equal(greedy[20:], cropped[TINY.context:])
+    cropped = T.generate(gpt, prompt[-TINY.context :], steps=6, temperature=0)
+    np.testing.assert_array_equal(greedy[20:], cropped[TINY.context :])
     np.testing.assert_array_equal(T.generate(gpt, prompt, 6, temperature=1.0, top_k=1), greedy)
 
 
@@ -167,7 +181,9 @@ def test_generate_is_seeded_and_top_k_restricts(gpt):
     assert any(not np.array_equal(first, other) for other in others)
     logits = keras.ops.convert_to_numpy(gpt(np.array([prompt], "int32")))[0, -1]
     top2 = set(np.argsort(logits)[-2:])
-    firsts = {int(T.generate(gpt, prompt, 1, temperature=5.0, top_k=2, seed=s)[-1]) for s in range(30)}
+    firsts = {
+        int(T.generate(gpt, prompt, 1, temperature=5.0, top_k=2, seed=s)[-1]) for s in range(30)
+    }
     assert firsts == top2
 
 
@@ -181,7 +197,9 @@ def test_short_training_beats_the_bigram_baseline():
     keras.utils.set_random_seed(0)
     config = T.GPTConfig(vocab_size=len(chars), context=16, width=32, num_heads=2, num_layers=1)
     model = T.build_gpt(config)
-    model.compile(keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        keras.optimizers.Adam(3e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.fit(text.RandomWindows(train, 16, 32, 150, seed=0), epochs=1, verbose=0)
     loss = model.evaluate(text.ConsecutiveWindows(held, 16, 64), verbose=0)
     bigram = ngrams.bigram_cross_entropy(train, held, len(chars))
@@ -202,16 +220,27 @@ def test_keras_save_and_load_gives_the_same_logits(tmp_path, positions):
     model.save(path)
     loaded = keras.saving.load_model(path)  # safe mode: no Lambda, no pickled code
     assert loaded.name == "gpt"
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(ids)), keras.ops.convert_to_numpy(model(ids)),
-                               atol=1e-6)
-    np.testing.assert_array_equal(T.generate(loaded, [1, 2], 5, temperature=0), T.generate(model, [1, 2], 5, temperature=0))
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(ids)), keras.ops.convert_to_numpy(model(ids)), atol=1e-6
+    )
+    np.testing.assert_array_equal(
+        T.generate(loaded, [1, 2], 5, temperature=0), T.generate(model, [1, 2], 5, temperature=0)
+    )
 
 
-@pytest.mark.parametrize("changes, match", [
-    ({"vocab_size": 0}, "vocab_size"), ({"context": -1}, "context"), ({"width": 2.5}, "width"),
-    ({"width": 30, "num_heads": 4}, "divisible"), ({"num_layers": True}, "num_layers"),
-    ({"dropout": 1.0}, "dropout"), ({"positions": "rotary"}, "positions"), ({"mlp_ratio": 0}, "mlp_ratio"),
-])
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"vocab_size": 0}, "vocab_size"),
+        ({"context": -1}, "context"),
+        ({"width": 2.5}, "width"),
+        ({"width": 30, "num_heads": 4}, "divisible"),
+        ({"num_layers": True}, "num_layers"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"positions": "rotary"}, "positions"),
+        ({"mlp_ratio": 0}, "mlp_ratio"),
+    ],
+)
 def test_bad_config_raises(changes, match):
     with pytest.raises(ValueError, match=match):
         dataclasses.replace(TINY, **changes)
@@ -223,11 +252,13 @@ def test_bad_arguments_raise(gpt):
     with pytest.raises(ValueError, match="length"):
         T.causal_mask(0)
     with pytest.raises(ValueError, match="same last dimension"):
-        T.scaled_dot_product_attention(np.zeros((2, 3), "float32"), np.zeros((2, 4), "float32"),
-                                       np.zeros((2, 4), "float32"))
+        T.scaled_dot_product_attention(
+            np.zeros((2, 3), "float32"), np.zeros((2, 4), "float32"), np.zeros((2, 4), "float32")
+        )
     with pytest.raises(ValueError, match="as many positions"):
-        T.scaled_dot_product_attention(np.zeros((2, 3), "float32"), np.zeros((2, 3), "float32"),
-                                       np.zeros((3, 4), "float32"))
+        T.scaled_dot_product_attention(
+            np.zeros((2, 3), "float32"), np.zeros((2, 3), "float32"), np.zeros((3, 4), "float32")
+        )
     with pytest.raises(ValueError, match="even"):
         T.sinusoidal_positions(4, 5)
     with pytest.raises(ValueError, match="prompt_ids"):
@@ -267,8 +298,11 @@ def test_without_positions_the_model_sees_a_bag_of_earlier_tokens():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(same_last))[0, -1], out, atol=1e-5)
     assert not np.allclose(keras.ops.convert_to_numpy(model(shuffled))[0, -1], out, atol=1e-5)
     learned = T.build_gpt(one_block)  # with positions, order matters
-    assert not np.allclose(keras.ops.convert_to_numpy(learned(same_last))[0, -1],
-                           keras.ops.convert_to_numpy(learned(ids))[0, -1], atol=1e-5)
+    assert not np.allclose(
+        keras.ops.convert_to_numpy(learned(same_last))[0, -1],
+        keras.ops.convert_to_numpy(learned(ids))[0, -1],
+        atol=1e-5,
+    )
 
 
 def test_optimizer_decays_matrices_only(gpt):
@@ -282,7 +316,9 @@ def test_optimizer_decays_matrices_only(gpt):
     optimizer.apply_gradients([(keras.ops.zeros(v.shape), v) for v in model.trainable_variables])
     for v, old in zip(model.trainable_variables, before):
         factor = 1 - 0.1 * 0.5 if id(v) in decayed else 1.0
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(v), old * factor, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(v), old * factor, rtol=1e-6, atol=1e-7
+        )
 
 
 @pytest.mark.parametrize("length", [5, 13, 40])
@@ -290,11 +326,13 @@ def test_sliding_cross_entropy_scores_each_token_once_with_enough_context(gpt, l
     ids = np.random.default_rng(length).integers(0, VOCAB, length)
     context, half = TINY.context, TINY.context // 2
     window = min(context, length - 1)
-    starts = sorted({min(s, length - 1 - window) for s in range(0, length - 1, max(window // 2, 1))})
+    starts = sorted(
+        {min(s, length - 1 - window) for s in range(0, length - 1, max(window // 2, 1))}
+    )
     nll = []
     for t in range(1, length):  # reference: token t from the first window that reaches it
         start = next(s for s in starts if s + window >= t)
-        logits = keras.ops.convert_to_numpy(gpt(ids[None, start:start + window].astype("int32")))
+        logits = keras.ops.convert_to_numpy(gpt(ids[None, start : start + window].astype("int32")))
         row = logits[0, t - start - 1].astype(np.float64)
         nll.append(np.log(np.exp(row - row.max()).sum()) + row.max() - row[ids[t]])
         if t >= context:

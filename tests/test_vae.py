@@ -22,8 +22,11 @@ def digits():
 def trained(digits):
     """A tiny VAE trained briefly on the digits, shared by the tests that need one."""
     keras.utils.set_random_seed(0)
-    model, history = vae.train_vae(digits.x_train, dataclasses.replace(TINY, latent_dim=4),
-                                   vae.TrainConfig(epochs=20, batch_size=128, learning_rate=5e-3))
+    model, history = vae.train_vae(
+        digits.x_train,
+        dataclasses.replace(TINY, latent_dim=4),
+        vae.TrainConfig(epochs=20, batch_size=128, learning_rate=5e-3),
+    )
     return model, history
 
 
@@ -37,7 +40,9 @@ def test_kl_closed_form_matches_monte_carlo():
     std = np.exp(log_var / 2)
     z = mean[:, None, :] + std[:, None, :] * rng.standard_normal((3, 400_000, 2))
     # KL(q || p) = E_q[log q(z) - log p(z)], estimated from samples of q.
-    log_q = -0.5 * (((z - mean[:, None]) / std[:, None]) ** 2 + np.log(2 * np.pi) + log_var[:, None])
+    log_q = -0.5 * (
+        ((z - mean[:, None]) / std[:, None]) ** 2 + np.log(2 * np.pi) + log_var[:, None]
+    )
     log_p = -0.5 * (z**2 + np.log(2 * np.pi))
     monte_carlo = np.mean(np.sum(log_q - log_p, axis=-1), axis=1)
     closed = np.asarray(vae.kl_divergence(mean.astype("float32"), log_var.astype("float32")))
@@ -61,7 +66,9 @@ def test_reconstruction_loss_is_binary_cross_entropy_summed_over_pixels():
     images = rng.uniform(size=(4, 8, 8, 1)).astype("float32")
     recon = rng.uniform(0.05, 0.95, size=(4, 8, 8, 1)).astype("float32")
     expected = -np.sum(images * np.log(recon) + (1 - images) * np.log(1 - recon), axis=(1, 2, 3))
-    np.testing.assert_allclose(np.asarray(vae.reconstruction_loss(images, recon)), expected, rtol=1e-4)
+    np.testing.assert_allclose(
+        np.asarray(vae.reconstruction_loss(images, recon)), expected, rtol=1e-4
+    )
 
 
 def test_vae_loss_is_reconstruction_plus_beta_times_kl():
@@ -127,7 +134,11 @@ def test_builders_give_the_documented_shapes():
     assert autoencoder.name == "autoencoder" and autoencoder(images).shape == (2, 8, 8, 1)
     outputs = vae.build_vae(config)(images)
     assert {k: tuple(v.shape) for k, v in outputs.items()} == {
-        "z_mean": (2, 3), "z_log_var": (2, 3), "z": (2, 3), "reconstruction": (2, 8, 8, 1)}
+        "z_mean": (2, 3),
+        "z_log_var": (2, 3),
+        "z": (2, 3),
+        "reconstruction": (2, 8, 8, 1),
+    }
 
 
 def test_training_lowers_the_loss_and_reports_its_parts(trained, digits):
@@ -160,8 +171,9 @@ def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, digits, tmp_
     # The sampling layer's seed state is saved too: the next random draws agree.
     original, restored = model(images), loaded(images)
     for key in ("z", "reconstruction"):
-        np.testing.assert_allclose(np.asarray(original[key]), np.asarray(restored[key]),
-                                   rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(original[key]), np.asarray(restored[key]), rtol=1e-6, atol=1e-6
+        )
 
 
 def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
@@ -171,8 +183,9 @@ def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
     assert z_mean.shape == z_log_var.shape == (30, 4)
     expected = np.asarray(model.decoder(np.asarray(model.encoder(images)[0])))
     np.testing.assert_allclose(vae.reconstruct(model, images), expected, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(inference.predict(model.decoder, z_mean, batch_size=7), expected,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        inference.predict(model.decoder, z_mean, batch_size=7), expected, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_sample_prior_is_reproducible_and_in_range(trained):
@@ -220,16 +233,28 @@ def test_plain_autoencoder_scores_by_reconstruction_error(digits):
 # --------------------------------------------------------------------------- bad arguments
 
 
-@pytest.mark.parametrize("field, value", [
-    ("image_shape", (8, 8)), ("image_shape", (8, 0, 1)), ("latent_dim", 0), ("latent_dim", 2.5),
-    ("hidden_units", ()), ("hidden_units", (16, -1)), ("beta", -0.1), ("beta", True), ("seed", -1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("image_shape", (8, 8)),
+        ("image_shape", (8, 0, 1)),
+        ("latent_dim", 0),
+        ("latent_dim", 2.5),
+        ("hidden_units", ()),
+        ("hidden_units", (16, -1)),
+        ("beta", -0.1),
+        ("beta", True),
+        ("seed", -1),
+    ],
+)
 def test_bad_config_raises_naming_the_argument(field, value):
     with pytest.raises(ValueError, match=field):
         vae.VAEConfig(**{field: value})
 
 
-@pytest.mark.parametrize("field, value", [("epochs", 0), ("batch_size", -2), ("learning_rate", 0.0)])
+@pytest.mark.parametrize(
+    "field, value", [("epochs", 0), ("batch_size", -2), ("learning_rate", 0.0)]
+)
 def test_bad_train_config_raises_naming_the_argument(field, value):
     with pytest.raises(ValueError, match=field):
         vae.TrainConfig(**{field: value})

@@ -30,11 +30,22 @@ import math  # noqa: E402
 from genai_lessons import validation as V  # noqa: E402
 
 
-@pytest.mark.parametrize("value, kwargs, ok", [
-    (0.5, {"minimum": 0, "maximum": 1}, True), (0, {"minimum": 0, "inclusive": False}, False),
-    (1.0, {"minimum": 0, "maximum": 1, "inclusive": (True, False)}, False), (np.float32(2), {}, True),
-    (math.nan, {}, False), (math.inf, {}, False), (-math.inf, {"maximum": 0}, False), (True, {}, False),
-    ("1", {}, False), (None, {}, False), (1e308, {"minimum": 0}, True)])
+@pytest.mark.parametrize(
+    "value, kwargs, ok",
+    [
+        (0.5, {"minimum": 0, "maximum": 1}, True),
+        (0, {"minimum": 0, "inclusive": False}, False),
+        (1.0, {"minimum": 0, "maximum": 1, "inclusive": (True, False)}, False),
+        (np.float32(2), {}, True),
+        (math.nan, {}, False),
+        (math.inf, {}, False),
+        (-math.inf, {"maximum": 0}, False),
+        (True, {}, False),
+        ("1", {}, False),
+        (None, {}, False),
+        (1e308, {"minimum": 0}, True),
+    ],
+)
 def test_check_number_accepts_finite_reals_inside_the_bounds(value, kwargs, ok):
     if ok:
         assert V.check_number("rate", value, **kwargs) == float(value)
@@ -48,14 +59,21 @@ def test_a_wrong_type_is_both_a_type_error_and_a_value_error():
         V.check_number("rate", "0.1")
     with pytest.raises(ValueError):
         V.check_number("rate", "0.1")
-    assert issubclass(V.ArgumentTypeError, TypeError) and issubclass(V.ArgumentTypeError, ValueError)
+    assert issubclass(V.ArgumentTypeError, TypeError) and issubclass(
+        V.ArgumentTypeError, ValueError
+    )
 
 
 def test_check_ids_refuses_floats_negatives_and_ids_beyond_the_vocabulary():
     np.testing.assert_array_equal(V.check_ids("ids", [0, 4], vocab_size=5), [0, 4])
     assert V.check_ids("ids", [], min_length=0).dtype == np.int64
-    for bad, message in (([1.0, 2.0], "integer token ids"), ([0, -1], r"\[0, 4\].*-1"), ([5], r"\[0, 4\].*5"),
-                         ([[1]], "1 dimension"), ([], "at least 1 id")):
+    for bad, message in (
+        ([1.0, 2.0], "integer token ids"),
+        ([0, -1], r"\[0, 4\].*-1"),
+        ([5], r"\[0, 4\].*5"),
+        ([[1]], "1 dimension"),
+        ([], "at least 1 id"),
+    ):
         with pytest.raises(ValueError, match=message):
             V.check_ids("ids", bad, vocab_size=5)
 
@@ -63,9 +81,14 @@ def test_check_ids_refuses_floats_negatives_and_ids_beyond_the_vocabulary():
 def test_check_labels_wants_one_integer_class_per_example():
     np.testing.assert_array_equal(V.check_labels("labels", [[1], [0]], 2, batch=2), [1, 0])
     np.testing.assert_array_equal(V.check_labels("labels", [1.0, 0.0], 2), [1, 0])
-    for bad, batch, message in (([0, 2], None, r"\[0, 1\]"), ([-1], None, r"\[0, 1\]"), ([0.5], None, "integer"),
-                                ([math.nan], None, "integer"), ([0], 2, "one label per example"),
-                                ([], None, "empty")):
+    for bad, batch, message in (
+        ([0, 2], None, r"\[0, 1\]"),
+        ([-1], None, r"\[0, 1\]"),
+        ([0.5], None, "integer"),
+        ([math.nan], None, "integer"),
+        ([0], 2, "one label per example"),
+        ([], None, "empty"),
+    ):
         with pytest.raises(ValueError, match=message):
             V.check_labels("labels", bad, 2, batch=batch)
 
@@ -76,10 +99,14 @@ def test_check_images_shape_range_and_nan():
     assert V.check_images("images", images * 2 - 2, value_range="symmetric").min() == -1.0
     nan = images.copy()
     nan[0, 0, 0, 0] = math.nan
-    for bad, kwargs, message in ((images[0], {}, "shape"), (images[:0], {}, "at least one"),
-                                 (images, {"shape": (8, 8, 1)}, "image shape"), (nan, {}, "1 NaN"),
-                                 (images * 3, {}, r"\[0, 1\]"),
-                                 (images - 2, {"value_range": "symmetric"}, r"\[-1, 1\]")):
+    for bad, kwargs, message in (
+        (images[0], {}, "shape"),
+        (images[:0], {}, "at least one"),
+        (images, {"shape": (8, 8, 1)}, "image shape"),
+        (nan, {}, "1 NaN"),
+        (images * 3, {}, r"\[0, 1\]"),
+        (images - 2, {"value_range": "symmetric"}, r"\[-1, 1\]"),
+    ):
         with pytest.raises(ValueError, match=message):
             V.check_images("images", bad, **kwargs)
 
@@ -95,7 +122,9 @@ class _Config:
 
 def test_build_config_defaults_replaces_converts_lists_and_validates():
     assert V.build_config(_Config) == _Config()
-    assert V.build_config(_Config, _Config(rate=0.5), {"sizes": [3]}) == _Config(sizes=(3,), rate=0.5)
+    assert V.build_config(_Config, _Config(rate=0.5), {"sizes": [3]}) == _Config(
+        sizes=(3,), rate=0.5
+    )
     with pytest.raises(ValueError, match="rate"):
         V.build_config(_Config, None, {"rate": -1})
     with pytest.raises(TypeError, match="_Config has no field colour"):

@@ -16,7 +16,15 @@ from genai_lessons.exercises.core import Result, Verdict, check_function, check_
 def progress():
     """The progress of every lesson's exercises in this session."""
     from genai_lessons.exercises import (  # noqa: F401
-        cnn, diffusion, gan, lesson, nn, start, transformer, vae)
+        cnn,
+        diffusion,
+        gan,
+        lesson,
+        nn,
+        start,
+        transformer,
+        vae,
+    )
 
     return lesson.progress()
 

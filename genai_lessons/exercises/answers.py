@@ -39,12 +39,15 @@ def kind(value) -> str:
 
 def _tensor_to_numpy(value):
     """NumPy values of a TensorFlow, PyTorch or JAX tensor, or of a Keras variable; else None."""
-    if isinstance(value, (np.ndarray, np.generic, int, float, complex, bool, str, bytes, list,
-                          tuple, dict)):
+    if isinstance(
+        value, (np.ndarray, np.generic, int, float, complex, bool, str, bytes, list, tuple, dict)
+    ):
         return None
-    for attempt in (lambda v: v.detach().cpu().numpy(),  # PyTorch (also when it needs grad)
-                    lambda v: v.numpy(),  # TensorFlow, Keras variables
-                    lambda v: np.asarray(v) if hasattr(v, "__array__") else None):  # JAX and others
+    for attempt in (
+        lambda v: v.detach().cpu().numpy(),  # PyTorch (also when it needs grad)
+        lambda v: v.numpy(),  # TensorFlow, Keras variables
+        lambda v: np.asarray(v) if hasattr(v, "__array__") else None,
+    ):  # JAX and others
         try:
             converted = attempt(value)
         except Exception:
@@ -98,16 +101,24 @@ def to_array(value, *, what: str = "your answer") -> tuple[np.ndarray | None, st
         return None, f"{what} is None: is a `return` missing?"
     if isinstance(value, (str, bytes)):
         text = value if len(value) <= 20 else value[:17] + "..."
-        return None, (f"{what} is the text {text!r} (a string), not a number: drop the quotes "
-                      "so that Python sees a number.")
+        return None, (
+            f"{what} is the text {text!r} (a string), not a number: drop the quotes "
+            "so that Python sees a number."
+        )
     if isinstance(value, (types.GeneratorType, Iterator)) and not isinstance(value, np.ndarray):
-        return None, (f"{what} is a generator (or iterator), which computes nothing until it is "
-                      "consumed: wrap it in np.array(list(...)) or use a list comprehension [...].")
+        return None, (
+            f"{what} is a generator (or iterator), which computes nothing until it is "
+            "consumed: wrap it in np.array(list(...)) or use a list comprehension [...]."
+        )
     if isinstance(value, (dict, set, frozenset)):
-        return None, f"{what} is {kind(value)}; the exercise expects numbers (an array or a number)."
+        return (
+            None,
+            f"{what} is {kind(value)}; the exercise expects numbers (an array or a number).",
+        )
     if callable(value) and not hasattr(value, "__array__"):
-        return None, (f"{what} is a function, not a value: call it and return (or pass) its "
-                      "result.")
+        return None, (
+            f"{what} is a function, not a value: call it and return (or pass) its result."
+        )
     tensor = _tensor_to_numpy(value)
     if tensor is not None:
         value = tensor
@@ -119,8 +130,10 @@ def to_array(value, *, what: str = "your answer") -> tuple[np.ndarray | None, st
         lengths = _ragged_lengths(converted)
         if lengths:
             shown = ", ".join("?" if n is None else str(n) for n in lengths[:8])
-            return None, (f"{what} is a ragged structure: its rows have different lengths ({shown}), "
-                          "so it is not an array.")
+            return None, (
+                f"{what} is a ragged structure: its rows have different lengths ({shown}), "
+                "so it is not an array."
+            )
         value = converted
     try:
         with warnings.catch_warnings():
@@ -142,15 +155,23 @@ def short(value, digits: int = 3, width: int = 70) -> str:
     """A short, rounded text for an input or output value (never raises)."""
     try:
         if isinstance(value, (np.ndarray, list, tuple)) and not (
-                isinstance(value, tuple) and has_non_scalar_item(value)):
+            isinstance(value, tuple) and has_non_scalar_item(value)
+        ):
             array, problem = to_array(value)
             if array is not None and np.asarray(value).dtype.kind in "iub":
                 array = np.asarray(value)
             if array is not None:
                 if array.ndim == 0:
                     return _number(float(array), digits)
-                text = np.array2string(array, precision=digits, suppress_small=True, threshold=12,
-                                       edgeitems=2, max_line_width=10_000, separator=", ")
+                text = np.array2string(
+                    array,
+                    precision=digits,
+                    suppress_small=True,
+                    threshold=12,
+                    edgeitems=2,
+                    max_line_width=10_000,
+                    separator=", ",
+                )
                 text = " ".join(text.split())
                 return text if len(text) <= width else text[: width - 3] + "..."
         if isinstance(value, tuple):

@@ -16,8 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.diagnosis import (case_size, describe_inputs, diagnose, matches,
-                                               tolerance_text, value_problem)
+from genai_lessons.exercises.diagnosis import (
+    case_size,
+    describe_inputs,
+    diagnose,
+    matches,
+    tolerance_text,
+    value_problem,
+)
 
 
 class Verdict(enum.Enum):
@@ -27,8 +33,12 @@ class Verdict(enum.Enum):
     ERROR = "raised an error"
 
 
-_ICONS = {Verdict.CORRECT: "✅", Verdict.WRONG: "❌", Verdict.NOT_ATTEMPTED: "📝",
-          Verdict.ERROR: "⚠️"}
+_ICONS = {
+    Verdict.CORRECT: "✅",
+    Verdict.WRONG: "❌",
+    Verdict.NOT_ATTEMPTED: "📝",
+    Verdict.ERROR: "⚠️",
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,10 @@ class Result:
 Mistake = tuple[Callable[..., object], str]
 """A typical wrong answer: a function computing it from the same inputs, and the diagnosis."""
 
-NOT_ATTEMPTED = ("not attempted yet: replace the placeholder with your answer and run the cell "
-                 "again (the exercise is optional: the notebook runs on without it).")
+NOT_ATTEMPTED = (
+    "not attempted yet: replace the placeholder with your answer and run the cell "
+    "again (the exercise is optional: the notebook runs on without it)."
+)
 
 
 def _not_attempted(exercise: str) -> Result:
@@ -69,19 +81,35 @@ def _not_attempted(exercise: str) -> Result:
 
 def never_raises(checker):
     """Decorator: whatever goes wrong inside a checker becomes a Result, never an exception."""
+
     @functools.wraps(checker)
     def guarded(*args, **kwargs):
         try:
             return checker(*args, **kwargs)
         except Exception as error:  # a bug of ours, or an answer we did not foresee
-            name = kwargs.get("exercise") or (args[0] if args and isinstance(args[0], str) else "exercise")
-            return Result(name, Verdict.ERROR, "the checker could not read this answer "
-                          f"({type(error).__name__}); check that it has the form the exercise asks for.")
+            name = kwargs.get("exercise") or (
+                args[0] if args and isinstance(args[0], str) else "exercise"
+            )
+            return Result(
+                name,
+                Verdict.ERROR,
+                "the checker could not read this answer "
+                f"({type(error).__name__}); check that it has the form the exercise asks for.",
+            )
+
     return guarded
 
 
-def check_value(exercise: str, answer, expected, *, mistakes: Sequence[tuple[object, str]] = (),
-                rtol: float = 1e-5, atol: float = 1e-6, hint: str = "") -> Result:
+def check_value(
+    exercise: str,
+    answer,
+    expected,
+    *,
+    mistakes: Sequence[tuple[object, str]] = (),
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    hint: str = "",
+) -> Result:
     """Compare a learner's value (a number or array) with the expected one.
 
     Args:
@@ -101,8 +129,12 @@ def _check_value(exercise, answer, expected, mistakes, rtol, atol, hint) -> Resu
     if answer is None or answer is Ellipsis:
         return _not_attempted(exercise)
     if callable(answer) and not hasattr(answer, "__array__"):
-        return Result(exercise, Verdict.WRONG, "this is a function, but the exercise asks for a "
-                      "value: compute it (call your function) and pass the result.")
+        return Result(
+            exercise,
+            Verdict.WRONG,
+            "this is a function, but the exercise asks for a "
+            "value: compute it (call your function) and pass the result.",
+        )
     if matches(answer, expected, rtol, atol):
         return Result(exercise, Verdict.CORRECT, "correct, well done.")
     for wrong, message in mistakes:
@@ -111,32 +143,43 @@ def _check_value(exercise, answer, expected, mistakes, rtol, atol, hint) -> Resu
     problem = value_problem(answer, expected, "your answer")
     if problem:
         return Result(exercise, Verdict.WRONG, problem)
-    text = (f"your answer {answers.short(answer)} is not the expected value "
-            f"(compared {tolerance_text(rtol, atol)}).")
+    text = (
+        f"your answer {answers.short(answer)} is not the expected value "
+        f"(compared {tolerance_text(rtol, atol)})."
+    )
     return Result(exercise, Verdict.WRONG, f"{text} {hint}".strip())
 
 
 # --------------------------------------------------------------------------- checking a function
 
 
-def precheck_function(exercise: str, function, n_args: int, arg_names: Sequence[str] | None = None
-                      ) -> Result | None:
+def precheck_function(
+    exercise: str, function, n_args: int, arg_names: Sequence[str] | None = None
+) -> Result | None:
     """The checks before calling: a placeholder, a value where a function is expected, the
     number of arguments. Returns a Result to stop with, or None to go on."""
     if function is None or function is Ellipsis:
         return _not_attempted(exercise)
     if not callable(function):
-        return Result(exercise, Verdict.WRONG, f"this is {answers.kind(function)}, not a function: "
-                      "pass the function itself, by its name and without parentheses, e.g. "
-                      "check(my_function), not check(my_function(...)).")
+        return Result(
+            exercise,
+            Verdict.WRONG,
+            f"this is {answers.kind(function)}, not a function: "
+            "pass the function itself, by its name and without parentheses, e.g. "
+            "check(my_function), not check(my_function(...)).",
+        )
     if safe.is_placeholder(function):
         return _not_attempted(exercise)
     arity = safe.positional_arity(function)
     if arity and (n_args < arity[0] or (arity[1] != -1 and n_args > arity[1])):
         takes = arity[0] if arity[0] == arity[1] else f"{arity[0]} to {arity[1]}"
         wanted = f" ({', '.join(arg_names)})" if arg_names else ""
-        return Result(exercise, Verdict.WRONG, f"your function takes {takes} argument(s), but the "
-                      f"exercise calls it with {n_args}{wanted}.")
+        return Result(
+            exercise,
+            Verdict.WRONG,
+            f"your function takes {takes} argument(s), but the "
+            f"exercise calls it with {n_args}{wanted}.",
+        )
     return None
 
 
@@ -144,10 +187,14 @@ def error_result(exercise: str, run: safe.Call, args: tuple, arg_names=None) -> 
     """The feedback for a call that raised or ran out of time."""
     inputs = describe_inputs(args, arg_names)
     if run.timed_out:
-        return Result(exercise, Verdict.ERROR, f"your function did not finish within "
-                      f"{safe.TIME_LIMIT_S if not run.seconds else round(run.seconds, 1)} s on "
-                      f"{inputs}: an endless loop (a while loop whose condition never changes?) "
-                      "or far too much work.")
+        return Result(
+            exercise,
+            Verdict.ERROR,
+            f"your function did not finish within "
+            f"{safe.TIME_LIMIT_S if not run.seconds else round(run.seconds, 1)} s on "
+            f"{inputs}: an endless loop (a while loop whose condition never changes?) "
+            "or far too much work.",
+        )
     error = run.error
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     text = text if len(text) <= 160 else text[:157] + "..."
@@ -156,28 +203,48 @@ def error_result(exercise: str, run: safe.Call, args: tuple, arg_names=None) -> 
     if isinstance(error, SystemExit):
         advice = " Do not call exit() inside an exercise."
     elif isinstance(error, NameError):
-        advice = (" Use only the function's arguments and NumPy inside it, and run the cell that "
-                  "defines anything else first.")
-    elif isinstance(error, ValueError) and ("matmul" in text or "shapes" in text or "broadcast" in text):
+        advice = (
+            " Use only the function's arguments and NumPy inside it, and run the cell that "
+            "defines anything else first."
+        )
+    elif isinstance(error, ValueError) and (
+        "matmul" in text or "shapes" in text or "broadcast" in text
+    ):
         advice = " Print the shapes of the arrays on that line: one of them probably needs .T."
-    return Result(exercise, Verdict.ERROR, f"your function raised {type(error).__name__}: {text}"
-                  f"{where}, on {inputs}.{advice}")
+    return Result(
+        exercise,
+        Verdict.ERROR,
+        f"your function raised {type(error).__name__}: {text}{where}, on {inputs}.{advice}",
+    )
 
 
 def _none_result(exercise: str, run: safe.Call) -> Result:
     printed = run.printed.strip()
     if printed:
         first = printed.splitlines()[0][:60]
-        return Result(exercise, Verdict.WRONG, f"your function printed {first!r} but returned None: "
-                      "print shows a value, return hands it back. Did you forget `return`?")
+        return Result(
+            exercise,
+            Verdict.WRONG,
+            f"your function printed {first!r} but returned None: "
+            "print shows a value, return hands it back. Did you forget `return`?",
+        )
     return Result(exercise, Verdict.WRONG, "your function returned None: did you forget `return`?")
 
 
-def check_function(exercise: str, function: Callable, cases: Sequence[tuple], reference: Callable,
-                   *, mistakes: Sequence[Mistake] = (), rtol: float = 1e-5, atol: float = 1e-6,
-                   hint: str = "", arg_names: Sequence[str] | None = None,
-                   part_names: Sequence[str] | None = None, time_limit: float | None = None
-                   ) -> Result:
+def check_function(
+    exercise: str,
+    function: Callable,
+    cases: Sequence[tuple],
+    reference: Callable,
+    *,
+    mistakes: Sequence[Mistake] = (),
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    hint: str = "",
+    arg_names: Sequence[str] | None = None,
+    part_names: Sequence[str] | None = None,
+    time_limit: float | None = None,
+) -> Result:
     """Call a learner's function on each case and compare it with a reference implementation.
 
     Args:
@@ -194,13 +261,35 @@ def check_function(exercise: str, function: Callable, cases: Sequence[tuple], re
         arg_names: the arguments' names, to show the failing case.
         time_limit: seconds allowed for one call (default `safe.TIME_LIMIT_S`).
     """
-    return _check_function(exercise, function, cases, reference, mistakes, rtol, atol, hint,
-                           arg_names, part_names, time_limit)
+    return _check_function(
+        exercise,
+        function,
+        cases,
+        reference,
+        mistakes,
+        rtol,
+        atol,
+        hint,
+        arg_names,
+        part_names,
+        time_limit,
+    )
 
 
 @never_raises
-def _check_function(exercise, function, cases, reference, mistakes, rtol, atol, hint, arg_names,
-                    part_names, time_limit) -> Result:
+def _check_function(
+    exercise,
+    function,
+    cases,
+    reference,
+    mistakes,
+    rtol,
+    atol,
+    hint,
+    arg_names,
+    part_names,
+    time_limit,
+) -> Result:
     stop = precheck_function(exercise, function, len(cases[0]), arg_names)
     if stop is not None:
         return stop
@@ -228,14 +317,19 @@ def _check_function(exercise, function, cases, reference, mistakes, rtol, atol, 
         names = list(arg_names or [])
         which = sorted(set(changed))
         shown = ", ".join(names[i] if i < len(names) else f"argument {i + 1}" for i in which)
-        mutation = (f"Your function changed its input ({shown}) in place (e.g. with -=, *= or "
-                    "item assignment): the caller's array changes too. Work on a copy or build a "
-                    "new array.")
+        mutation = (
+            f"Your function changed its input ({shown}) in place (e.g. with -=, *= or "
+            "item assignment): the caller's array changes too. Work on a copy or build a "
+            "new array."
+        )
     wrong = [i for i in range(len(cases)) if not matches(answers[i], expecteds[i], rtol, atol)]
     if not wrong:
         if mutation:
             return Result(exercise, Verdict.WRONG, "right values. " + mutation)
-        return Result(exercise, Verdict.CORRECT, f"correct on all {len(cases)} test cases, well done.")
-    message = diagnose(answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names,
-                        part_names)
+        return Result(
+            exercise, Verdict.CORRECT, f"correct on all {len(cases)} test cases, well done."
+        )
+    message = diagnose(
+        answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names, part_names
+    )
     return Result(exercise, Verdict.WRONG, f"{message} {mutation}".strip())

@@ -23,8 +23,11 @@ def tolerance_text(rtol: float, atol: float) -> str:
 def matches(answer, expected, rtol: float, atol: float) -> bool:
     """Same shape and values within the tolerance; a tuple expected needs a tuple of matches."""
     if isinstance(expected, tuple):
-        return (isinstance(answer, (tuple, list)) and len(answer) == len(expected)
-                and all(matches(a, e, rtol, atol) for a, e in zip(answer, expected)))
+        return (
+            isinstance(answer, (tuple, list))
+            and len(answer) == len(expected)
+            and all(matches(a, e, rtol, atol) for a, e in zip(answer, expected))
+        )
     a, _ = answers.to_array(answer)
     e, _ = answers.to_array(expected)
     if a is None or e is None or a.shape != e.shape:
@@ -44,10 +47,14 @@ def shape_problem(answer: np.ndarray, expected: np.ndarray, what: str = "your re
     if got == want[::-1] and len(got) == 2:
         return text + ": it is transposed (rows and columns swapped)."
     if tuple(d for d in got if d != 1) == tuple(d for d in want if d != 1):
-        return text + ": an extra (or missing) axis of length 1; reshape, or use keepdims as needed."
+        return (
+            text + ": an extra (or missing) axis of length 1; reshape, or use keepdims as needed."
+        )
     if got == () and want != ():
-        return text + ": a single number where one value per entry is expected (summed or " \
-                      "averaged over one axis too many?)."
+        return (
+            text + ": a single number where one value per entry is expected (summed or "
+            "averaged over one axis too many?)."
+        )
     if want == () and got != ():
         return text + ": an array where a single number is expected (reduce over every axis)."
     if answer.size == expected.size:
@@ -64,9 +71,12 @@ def value_problem(answer, expected, what: str = "your result") -> str:
     if a.shape != e.shape:
         return shape_problem(a, e, what)
     if np.isnan(a).any() and not np.isnan(e).any():
-        return (f"{what} contains NaN (not a number): usually log of 0 or of a negative number, "
-                "0/0, or exp overflowing.")
+        return (
+            f"{what} contains NaN (not a number): usually log of 0 or of a negative number, "
+            "0/0, or exp overflowing."
+        )
     return ""
+
 
 def describe_inputs(args: tuple, names: Sequence[str] | None) -> str:
     """The inputs of a case: small arrays by value, larger ones by shape."""
@@ -88,20 +98,27 @@ def case_size(args: tuple) -> int:
             total += 1
     return total
 
+
 def structure_problem(answer, expected, part_names) -> str:
     """Why a returned value does not have the expected structure, or ''."""
     if isinstance(expected, tuple):
         names = ", ".join(part_names)
         if not isinstance(answer, (tuple, list)) or isinstance(answer, np.ndarray):
-            return f"your function returns {answers.kind(answer)}; it should return a tuple ({names})."
+            return (
+                f"your function returns {answers.kind(answer)}; it should return a tuple ({names})."
+            )
         if len(answer) != len(expected):
-            return (f"your function returns {len(answer)} values; it should return "
-                    f"{len(expected)}: ({names}).")
+            return (
+                f"your function returns {len(answer)} values; it should return "
+                f"{len(expected)}: ({names})."
+            )
         return ""
     if isinstance(answer, tuple) and answers.has_non_scalar_item(answer):
-        return (f"your function returns a tuple of {len(answer)} values; this exercise wants one "
-                "array. (Some functions of the lesson return (output, cache) or (output, weights); "
-                "return only the output here.)")
+        return (
+            f"your function returns a tuple of {len(answer)} values; this exercise wants one "
+            "array. (Some functions of the lesson return (output, cache) or (output, weights); "
+            "return only the output here.)"
+        )
     return value_problem(answer, expected, "your result")
 
 
@@ -150,6 +167,7 @@ def part_mistakes(given, expecteds, wrong_outputs, mistakes, k, rtol, atol):
     n_parts = len(expecteds[0])
     return max(found, key=lambda f: agreement(given, wrong_outputs, f[0], n_parts, rtol, atol))[1]
 
+
 def diagnose(given, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names, part_names):
     """The message for a wrong function: structure, known mistakes, else the smallest failing case."""
     for i in wrong:
@@ -168,8 +186,19 @@ def diagnose(given, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_nam
                 outputs.append(FAILED)
         wrong_outputs.append(outputs)
     if structured:
-        return diagnose_parts(given, expecteds, cases, wrong, wrong_outputs, mistakes, rtol,
-                               atol, hint, arg_names, part_names)
+        return diagnose_parts(
+            given,
+            expecteds,
+            cases,
+            wrong,
+            wrong_outputs,
+            mistakes,
+            rtol,
+            atol,
+            hint,
+            arg_names,
+            part_names,
+        )
     found = part_mistakes(given, expecteds, wrong_outputs, mistakes, None, rtol, atol)
     if found:
         return found
@@ -179,12 +208,15 @@ def diagnose(given, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_nam
     if problem:
         shape = answers.to_array(given[smallest])[0] is not None
         return f"{problem} (on {inputs})" if shape else problem
-    return (f"wrong values. Smallest failing case: {inputs}; expected {answers.short(expecteds[smallest])}, "
-            f"got {answers.short(given[smallest])} (compared {tolerance_text(rtol, atol)}). {hint}").strip()
+    return (
+        f"wrong values. Smallest failing case: {inputs}; expected {answers.short(expecteds[smallest])}, "
+        f"got {answers.short(given[smallest])} (compared {tolerance_text(rtol, atol)}). {hint}"
+    ).strip()
 
 
-def diagnose_parts(given, expecteds, cases, wrong, wrong_outputs, mistakes, rtol, atol, hint,
-                    arg_names, part_names):
+def diagnose_parts(
+    given, expecteds, cases, wrong, wrong_outputs, mistakes, rtol, atol, hint, arg_names, part_names
+):
     n = len(expecteds[0])
     # Every part right, but in another order?
     first = wrong[0]
@@ -193,11 +225,14 @@ def diagnose_parts(given, expecteds, cases, wrong, wrong_outputs, mistakes, rtol
         hits = [j for j in range(n) if matches(given[first][k], expecteds[first][j], rtol, atol)]
         order.append(hits[0] if hits else None)
     if None not in order and sorted(order) == list(range(n)) and order != list(range(n)):
-        return (f"all parts are right but in the wrong order: return them as "
-                f"({', '.join(part_names)}).")
+        return (
+            f"all parts are right but in the wrong order: return them as ({', '.join(part_names)})."
+        )
     messages, known = [], False
     for k in range(n):
-        bad = [i for i in range(len(cases)) if not matches(given[i][k], expecteds[i][k], rtol, atol)]
+        bad = [
+            i for i in range(len(cases)) if not matches(given[i][k], expecteds[i][k], rtol, atol)
+        ]
         if not bad:
             continue
         found = part_mistakes([a for a in given], expecteds, wrong_outputs, mistakes, k, rtol, atol)
@@ -209,12 +244,17 @@ def diagnose_parts(given, expecteds, cases, wrong, wrong_outputs, mistakes, rtol
         smallest = min(bad, key=lambda i: case_size(cases[i]))
         problem = value_problem(given[smallest][k], expecteds[smallest][k], part_names[k])
         if not problem:
-            problem = (f"{part_names[k]} is wrong. Smallest failing case: "
-                       f"{describe_inputs(cases[smallest], arg_names)}; expected "
-                       f"{answers.short(expecteds[smallest][k])}, got {answers.short(given[smallest][k])} "
-                       f"(compared {tolerance_text(rtol, atol)}).")
+            problem = (
+                f"{part_names[k]} is wrong. Smallest failing case: "
+                f"{describe_inputs(cases[smallest], arg_names)}; expected "
+                f"{answers.short(expecteds[smallest][k])}, got {answers.short(given[smallest][k])} "
+                f"(compared {tolerance_text(rtol, atol)})."
+            )
         messages.append(problem)
-    right = [part_names[k] for k in range(n)
-             if all(matches(given[i][k], expecteds[i][k], rtol, atol) for i in range(len(cases)))]
+    right = [
+        part_names[k]
+        for k in range(n)
+        if all(matches(given[i][k], expecteds[i][k], rtol, atol) for i in range(len(cases)))
+    ]
     prefix = f"{' and '.join(right)} right; " if right else ""
     return f"{prefix}{' '.join(messages)} {'' if known else hint}".strip()

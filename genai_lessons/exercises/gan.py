@@ -27,9 +27,11 @@ def _probabilities(rng, n):
 def _cases_discriminator() -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(303)
     # Batches of different sizes, so that averaging everything together is not the same.
-    return [(_probabilities(rng, 4), _probabilities(rng, 6)),
-            (_probabilities(rng, 1), _probabilities(rng, 3)),
-            (np.array([0.9, 0.8, 0.95]), np.array([0.1, 0.3, 0.05]))]
+    return [
+        (_probabilities(rng, 4), _probabilities(rng, 6)),
+        (_probabilities(rng, 1), _probabilities(rng, 3)),
+        (np.array([0.9, 0.8, 0.95]), np.array([0.1, 0.3, 0.05])),
+    ]
 
 
 def _discriminator_reference(p_real, p_fake):
@@ -42,15 +44,20 @@ def _mean_log(p):
     return np.mean(np.log(p))
 
 
-LESSON.add("discriminator_loss", "discriminator loss", hints=[
-    "The discriminator is a binary classifier: real samples have target 1, fakes target 0. Its "
-    "loss is the binary cross-entropy on each batch.",
-    "For a real sample the cross-entropy is -log D(x); for a fake one it is -log(1 - D(G(z))).",
-    "Average each batch on its own (they may differ in size), then add the two averages.",
-], solution='''
+LESSON.add(
+    "discriminator_loss",
+    "discriminator loss",
+    hints=[
+        "The discriminator is a binary classifier: real samples have target 1, fakes target 0. Its "
+        "loss is the binary cross-entropy on each batch.",
+        "For a real sample the cross-entropy is -log D(x); for a fake one it is -log(1 - D(G(z))).",
+        "Average each batch on its own (they may differ in size), then add the two averages.",
+    ],
+    solution="""
 def my_discriminator_loss(p_real, p_fake):
     return -np.mean(np.log(p_real)) - np.mean(np.log(1 - p_fake))
-''')
+""",
+)
 
 
 @LESSON.checker("discriminator_loss")
@@ -58,22 +65,37 @@ def check_discriminator_loss(discriminator_loss) -> Result:
     """`discriminator_loss(p_real, p_fake)` must return the discriminator's binary cross-entropy,
     -mean(log D(x)) - mean(log(1 - D(G(z)))), from its outputs on a real and a fake batch."""
     return check_function(
-        "discriminator loss", discriminator_loss, _cases_discriminator(), _discriminator_reference,
+        "discriminator loss",
+        discriminator_loss,
+        _cases_discriminator(),
+        _discriminator_reference,
         arg_names=["p_real", "p_fake"],
         mistakes=[
-            (lambda r, f: _mean_log(r) + _mean_log(1 - f),
-             "the sign is flipped: a loss is the negative log-likelihood, so it is never negative."),
-            (lambda r, f: -_mean_log(1 - r) - _mean_log(f),
-             "the targets are swapped: real images have target 1, fakes target 0."),
-            (lambda r, f: -_mean_log(r) - _mean_log(f),
-             "for a fake the discriminator is right when D(G(z)) is near 0, so its term uses "
-             "1 - D(G(z)), not D(G(z))."),
-            (lambda r, f: -_mean_log(r),
-             "only the real batch is counted: add the term for the fake batch."),
-            (lambda r, f: -np.mean(np.concatenate([np.log(r), np.log(1 - f)])),
-             "average each batch separately and add the two averages (the batches may differ in size)."),
-            (lambda r, f: -np.sum(np.log(r)) - np.sum(np.log(1 - f)),
-             "average over each batch (a mean) rather than summing."),
+            (
+                lambda r, f: _mean_log(r) + _mean_log(1 - f),
+                "the sign is flipped: a loss is the negative log-likelihood, so it is never negative.",
+            ),
+            (
+                lambda r, f: -_mean_log(1 - r) - _mean_log(f),
+                "the targets are swapped: real images have target 1, fakes target 0.",
+            ),
+            (
+                lambda r, f: -_mean_log(r) - _mean_log(f),
+                "for a fake the discriminator is right when D(G(z)) is near 0, so its term uses "
+                "1 - D(G(z)), not D(G(z)).",
+            ),
+            (
+                lambda r, f: -_mean_log(r),
+                "only the real batch is counted: add the term for the fake batch.",
+            ),
+            (
+                lambda r, f: -np.mean(np.concatenate([np.log(r), np.log(1 - f)])),
+                "average each batch separately and add the two averages (the batches may differ in size).",
+            ),
+            (
+                lambda r, f: -np.sum(np.log(r)) - np.sum(np.log(1 - f)),
+                "average over each batch (a mean) rather than summing.",
+            ),
         ],
         hint="A loss is never negative, and it grows as D(x) falls or D(G(z)) rises.",
     )
@@ -88,15 +110,20 @@ def _non_saturating_reference(p_fake):
     return sum(-math.log(p) for p in p_fake) / len(p_fake)
 
 
-LESSON.add("generator_loss", "non-saturating generator loss", hints=[
-    "The generator wants the discriminator to call its fakes real: D(G(z)) near 1.",
-    "The non-saturating loss treats the fakes as if their target were 1, with the binary "
-    "cross-entropy: it is large when D(G(z)) is near 0.",
-    "Take -log D(G(z)) for each fake, and average over the batch.",
-], solution='''
+LESSON.add(
+    "generator_loss",
+    "non-saturating generator loss",
+    hints=[
+        "The generator wants the discriminator to call its fakes real: D(G(z)) near 1.",
+        "The non-saturating loss treats the fakes as if their target were 1, with the binary "
+        "cross-entropy: it is large when D(G(z)) is near 0.",
+        "Take -log D(G(z)) for each fake, and average over the batch.",
+    ],
+    solution="""
 def my_generator_loss(p_fake):
     return -np.mean(np.log(p_fake))
-''')
+""",
+)
 
 
 @LESSON.checker("generator_loss")
@@ -104,37 +131,51 @@ def check_generator_loss(generator_loss) -> Result:
     """`generator_loss(p_fake)` must return the non-saturating generator loss -mean(log D(G(z)))
     from the discriminator's outputs on a batch of generated samples."""
     return check_function(
-        "non-saturating generator loss", generator_loss, _cases_generator(), _non_saturating_reference,
+        "non-saturating generator loss",
+        generator_loss,
+        _cases_generator(),
+        _non_saturating_reference,
         arg_names=["p_fake"],
         mistakes=[
-            (lambda p: np.mean(np.log(1 - p)),
-             "that is the original minimax loss log(1 - D(G(z))), whose gradient vanishes while the "
-             "discriminator rejects the fakes; the non-saturating loss uses D(G(z)) itself."),
-            (lambda p: np.mean(np.log(p)),
-             "the sign is flipped: the generator minimises its loss, and wants D(G(z)) near 1."),
-            (lambda p: -np.mean(np.log(1 - p)),
-             "that is the discriminator's term for fakes: minimising it helps the discriminator, "
-             "not the generator."),
-            (lambda p: -np.sum(np.log(p)),
-             "average over the batch (a mean) rather than summing."),
-            (lambda p: -np.log(np.mean(p)),
-             "take the log of each probability, then average: the log of the average is not the same."),
-            (lambda p: 1 - np.mean(p),
-             "a cross-entropy uses the logarithm of the probabilities."),
+            (
+                lambda p: np.mean(np.log(1 - p)),
+                "that is the original minimax loss log(1 - D(G(z))), whose gradient vanishes while the "
+                "discriminator rejects the fakes; the non-saturating loss uses D(G(z)) itself.",
+            ),
+            (
+                lambda p: np.mean(np.log(p)),
+                "the sign is flipped: the generator minimises its loss, and wants D(G(z)) near 1.",
+            ),
+            (
+                lambda p: -np.mean(np.log(1 - p)),
+                "that is the discriminator's term for fakes: minimising it helps the discriminator, "
+                "not the generator.",
+            ),
+            (lambda p: -np.sum(np.log(p)), "average over the batch (a mean) rather than summing."),
+            (
+                lambda p: -np.log(np.mean(p)),
+                "take the log of each probability, then average: the log of the average is not the same.",
+            ),
+            (lambda p: 1 - np.mean(p), "a cross-entropy uses the logarithm of the probabilities."),
         ],
         hint="The loss should be large when D(G(z)) is near 0 and near 0 when D(G(z)) is near 1.",
     )
 
 
-LESSON.add("equilibrium_loss", "discriminator loss at equilibrium", hints=[
-    "At equilibrium the discriminator outputs 1/2 for every input, real or fake.",
-    "Put D = 1/2 into each of the two terms of the discriminator's loss: the real batch's and "
-    "the fake batch's. The averages over the batch do not change anything when every output is "
-    "the same.",
-    "Each term is -log(1/2) = log 2 (natural logarithm); the loss is their sum.",
-], solution='''
+LESSON.add(
+    "equilibrium_loss",
+    "discriminator loss at equilibrium",
+    hints=[
+        "At equilibrium the discriminator outputs 1/2 for every input, real or fake.",
+        "Put D = 1/2 into each of the two terms of the discriminator's loss: the real batch's and "
+        "the fake batch's. The averages over the batch do not change anything when every output is "
+        "the same.",
+        "Each term is -log(1/2) = log 2 (natural logarithm); the loss is their sum.",
+    ],
+    solution="""
 equilibrium_loss = 2 * np.log(2)  # = log 4, about 1.386
-''')
+""",
+)
 
 
 @LESSON.checker("equilibrium_loss")
@@ -143,20 +184,38 @@ def check_equilibrium_loss(answer) -> Result:
     generator matches the data exactly and the discriminator answers 1/2 everywhere. Numbers
     are accepted to within ±0.005, so two decimals (as the notebook prints them) are enough."""
     return check_value(
-        "discriminator loss at equilibrium", answer, 2 * math.log(2),
+        "discriminator loss at equilibrium",
+        answer,
+        2 * math.log(2),
         mistakes=[
-            (math.log(2), "that is one of the two terms: the real batch and the fake batch each "
-                          "contribute one."),
-            (-2 * math.log(2), "that is the value of the game V(D, G) = -log 4; the loss is its negative."),
+            (
+                math.log(2),
+                "that is one of the two terms: the real batch and the fake batch each "
+                "contribute one.",
+            ),
+            (
+                -2 * math.log(2),
+                "that is the value of the game V(D, G) = -log 4; the loss is its negative.",
+            ),
             (0.5, "0.5 is what the discriminator outputs, not its loss."),
             (2.0, "that uses base-2 logarithms; cross-entropy losses use natural ones (np.log)."),
-            (math.log10(4), "that uses base-10 logarithms; cross-entropy losses use natural ones (np.log)."),
+            (
+                math.log10(4),
+                "that uses base-10 logarithms; cross-entropy losses use natural ones (np.log).",
+            ),
             (4.0, "the loss is a sum of logarithms: take the log."),
-            (0.0, "a loss of 0 would mean a perfect discriminator; at equilibrium it cannot tell "
-                  "real from fake at all."),
-            (1.0, "1 would be a loss with probability 1/e on the right answer; here every output is 1/2."),
+            (
+                0.0,
+                "a loss of 0 would mean a perfect discriminator; at equilibrium it cannot tell "
+                "real from fake at all.",
+            ),
+            (
+                1.0,
+                "1 would be a loss with probability 1/e on the right answer; here every output is 1/2.",
+            ),
         ],
-        rtol=0.0, atol=0.005,
+        rtol=0.0,
+        atol=0.005,
         hint="Put D = 1/2 into the two terms of the loss.",
     )
 
@@ -168,9 +227,15 @@ def _step_cases():
     rng = np.random.default_rng(305)
     cases = []
     for features, n_real, n_fake in ((2, 3, 5), (3, 4, 2), (1, 1, 3)):
-        cases.append((rng.normal(size=features), float(rng.normal()),
-                      rng.normal(1.0, 1.0, size=(n_real, features)),
-                      rng.normal(-0.5, 1.0, size=(n_fake, features)), 0.1))
+        cases.append(
+            (
+                rng.normal(size=features),
+                float(rng.normal()),
+                rng.normal(1.0, 1.0, size=(n_real, features)),
+                rng.normal(-0.5, 1.0, size=(n_fake, features)),
+                0.1,
+            )
+        )
     return cases
 
 
@@ -189,12 +254,22 @@ def _step_reference(w, b, x_real, x_fake, learning_rate):
     return w - learning_rate * grad_w, b - learning_rate * grad_b
 
 
-def _step_with(targets=(1.0, 0.0), sign=-1.0, joint=False, real_only=False, bias=True,
-               extra_sigmoid=False, rate=True):
+def _step_with(
+    targets=(1.0, 0.0),
+    sign=-1.0,
+    joint=False,
+    real_only=False,
+    bias=True,
+    extra_sigmoid=False,
+    rate=True,
+):
     """A discriminator step with one typical mistake switched on."""
+
     def step(w, b, x_real, x_fake, learning_rate):
         grads_w, grads_b = [], []
-        batches = ((x_real, targets[0]),) if real_only else ((x_real, targets[0]), (x_fake, targets[1]))
+        batches = (
+            ((x_real, targets[0]),) if real_only else ((x_real, targets[0]), (x_fake, targets[1]))
+        )
         total = sum(len(x) for x, _ in batches)
         for x, target in batches:
             d = _sigmoid(x @ w + b)
@@ -207,26 +282,32 @@ def _step_with(targets=(1.0, 0.0), sign=-1.0, joint=False, real_only=False, bias
         lr = learning_rate if rate else 1.0
         new_b = b + sign * lr * sum(grads_b) if bias else b
         return w + sign * lr * sum(grads_w), new_b
+
     return step
 
 
-LESSON.add("discriminator_step", "discriminator training step", hints=[
-    "The discriminator's step only changes the discriminator's parameters (w, b); the fakes are "
-    "given, as if the generator were frozen. Compute its loss's gradient, then step against it.",
-    "For a logistic unit D = sigmoid(x @ w + b) with binary cross-entropy, the gradient with "
-    "respect to the logit is simply D - target (target 1 for real, 0 for fake): the sigmoid's "
-    "derivative cancels with the log's.",
-    "Per batch: the gradient for w is x.T times (D - target), divided by that batch's size; for "
-    "b the mean of (D - target). Add the real and fake contributions, then subtract "
-    "learning_rate times the gradient from w and from b.",
-], solution='''
+LESSON.add(
+    "discriminator_step",
+    "discriminator training step",
+    hints=[
+        "The discriminator's step only changes the discriminator's parameters (w, b); the fakes are "
+        "given, as if the generator were frozen. Compute its loss's gradient, then step against it.",
+        "For a logistic unit D = sigmoid(x @ w + b) with binary cross-entropy, the gradient with "
+        "respect to the logit is simply D - target (target 1 for real, 0 for fake): the sigmoid's "
+        "derivative cancels with the log's.",
+        "Per batch: the gradient for w is x.T times (D - target), divided by that batch's size; for "
+        "b the mean of (D - target). Add the real and fake contributions, then subtract "
+        "learning_rate times the gradient from w and from b.",
+    ],
+    solution="""
 def discriminator_step(w, b, x_real, x_fake, learning_rate):
     d_real = 1 / (1 + np.exp(-(x_real @ w + b)))
     d_fake = 1 / (1 + np.exp(-(x_fake @ w + b)))
     grad_w = x_real.T @ (d_real - 1) / len(x_real) + x_fake.T @ d_fake / len(x_fake)
     grad_b = np.mean(d_real - 1) + np.mean(d_fake)
     return w - learning_rate * grad_w, b - learning_rate * grad_b
-''')
+""",
+)
 
 
 @LESSON.checker("discriminator_step")
@@ -236,28 +317,45 @@ def check_discriminator_step(discriminator_step) -> Result:
     -mean(log D(x_real)) - mean(log(1 - D(x_fake))). w (features,), b a number, x_real
     (n_real, features), x_fake (n_fake, features). Returns the new (w, b)."""
     return check_function(
-        "discriminator training step", discriminator_step, _step_cases(), _step_reference,
-        arg_names=["w", "b", "x_real", "x_fake", "learning_rate"], part_names=["w", "b"],
+        "discriminator training step",
+        discriminator_step,
+        _step_cases(),
+        _step_reference,
+        arg_names=["w", "b", "x_real", "x_fake", "learning_rate"],
+        part_names=["w", "b"],
         mistakes=[
-            (_step_with(sign=+1.0),
-             "the step climbs the loss: gradient descent subtracts learning_rate x gradient."),
-            (_step_with(targets=(0.0, 1.0)),
-             "the targets are swapped: real samples have target 1, fakes target 0."),
-            (_step_with(targets=(1.0, 1.0)),
-             "the fakes have target 1 here: that is the generator's step. In the discriminator's "
-             "step fakes have target 0."),
-            (_step_with(joint=True),
-             "average each batch on its own (the loss is the sum of two batch means, and the "
-             "batches differ in size), not over all examples together."),
-            (_step_with(real_only=True),
-             "only the real batch contributes: add the gradient of the fake batch's term."),
-            (_step_with(bias=False),
-             "b did not change: the bias has a gradient too, and steps like w."),
-            (_step_with(extra_sigmoid=True),
-             "with the cross-entropy, the gradient with respect to the logit is D - target: the "
-             "sigmoid's derivative D(1 - D) cancels, so do not multiply by it."),
-            (_step_with(rate=False),
-             "the step must be scaled by learning_rate."),
+            (
+                _step_with(sign=+1.0),
+                "the step climbs the loss: gradient descent subtracts learning_rate x gradient.",
+            ),
+            (
+                _step_with(targets=(0.0, 1.0)),
+                "the targets are swapped: real samples have target 1, fakes target 0.",
+            ),
+            (
+                _step_with(targets=(1.0, 1.0)),
+                "the fakes have target 1 here: that is the generator's step. In the discriminator's "
+                "step fakes have target 0.",
+            ),
+            (
+                _step_with(joint=True),
+                "average each batch on its own (the loss is the sum of two batch means, and the "
+                "batches differ in size), not over all examples together.",
+            ),
+            (
+                _step_with(real_only=True),
+                "only the real batch contributes: add the gradient of the fake batch's term.",
+            ),
+            (
+                _step_with(bias=False),
+                "b did not change: the bias has a gradient too, and steps like w.",
+            ),
+            (
+                _step_with(extra_sigmoid=True),
+                "with the cross-entropy, the gradient with respect to the logit is D - target: the "
+                "sigmoid's derivative D(1 - D) cancels, so do not multiply by it.",
+            ),
+            (_step_with(rate=False), "the step must be scaled by learning_rate."),
         ],
         hint="Check the sign of each term of the gradient on the smallest case.",
     )

@@ -62,7 +62,9 @@ class Lesson:
     def __post_init__(self):
         _ALL[self.number] = self
 
-    def add(self, name: str, title: str, hints: tuple[str, ...] | list[str], solution: str) -> Exercise:
+    def add(
+        self, name: str, title: str, hints: tuple[str, ...] | list[str], solution: str
+    ) -> Exercise:
         exercise = Exercise(name, title, tuple(hints), solution.strip("\n"))
         self.exercises[name] = exercise
         self.records[name] = _Record()
@@ -75,16 +77,22 @@ class Lesson:
     def checker(self, name: str):
         """Decorator for a check function of exercise `name`: titles, records and nudges its
         Result, and turns any exception into a Result."""
+
         def decorate(check):
             @functools.wraps(check)
             def wrapped(*args, **kwargs):
                 try:
                     result = check(*args, **kwargs)
                 except Exception as error:  # a bug of ours must not stop the learner's notebook
-                    result = Result(self.exercises[name].title, Verdict.ERROR,
-                                    f"the checker could not read this answer ({type(error).__name__}).")
+                    result = Result(
+                        self.exercises[name].title,
+                        Verdict.ERROR,
+                        f"the checker could not read this answer ({type(error).__name__}).",
+                    )
                 return self.record(name, result)
+
             return wrapped
+
         return decorate
 
     def record(self, name: str, result: Result) -> Result:
@@ -100,8 +108,10 @@ class Lesson:
             return ""
         if result.verdict is Verdict.CORRECT:
             done = sum(r.verdict is Verdict.CORRECT for r in self.records.values())
-            return (f"Lesson {self.number}: {done} of {len(self.exercises)} exercises done "
-                    "(ex.progress() lists them).")
+            return (
+                f"Lesson {self.number}: {done} of {len(self.exercises)} exercises done "
+                "(ex.progress() lists them)."
+            )
         if record.attempts == 1 and record.hints_seen == 0:
             return f'Try again; for a hint run ex.hint("{name}").'
         if record.hints_seen < hints:
@@ -118,14 +128,20 @@ class Lesson:
         if isinstance(name, str):
             key = name.strip().strip("'\"").strip().lower()
             for known in self.exercises:
-                if key in (known.lower(), f"my_{known.lower()}", self.exercises[known].title.lower()):
+                if key in (
+                    known.lower(),
+                    f"my_{known.lower()}",
+                    self.exercises[known].title.lower(),
+                ):
                     return known
         return None
 
     def _unknown(self, name) -> Help:
         name = getattr(name, "__name__", name)
         names = ", ".join(f'"{n}"' for n in self.exercises)
-        return Help(f"Lesson {self.number} has no exercise called {name!r}; its exercises are: {names}.")
+        return Help(
+            f"Lesson {self.number} has no exercise called {name!r}; its exercises are: {names}."
+        )
 
     def hint(self, name) -> Help:
         """The next hint for exercise `name` (its function's name, or the function itself)."""
@@ -148,15 +164,17 @@ class Lesson:
         if key is None:
             return self._unknown(name)
         self.records[key].solution_seen = True
-        return Help(f"A solution of {key} (one of several ways to write it):\n\n"
-                    f"{self.exercises[key].solution}")
+        return Help(
+            f"A solution of {key} (one of several ways to write it):\n\n"
+            f"{self.exercises[key].solution}"
+        )
 
     def progress(self) -> Help:
         """Done / attempted / not attempted for each exercise of the lesson."""
         lines = [f"Lesson {self.number} ({self.title}): "]
         counts = {"done": 0, "attempted": 0, "not attempted": 0}
         rows = []
-        for name, exercise in self.exercises.items():
+        for name in self.exercises:
             record = self.records[name]
             if record.verdict is Verdict.CORRECT:
                 state, icon = "done", "✅"

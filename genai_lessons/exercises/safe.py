@@ -54,6 +54,7 @@ def _deadline(seconds: float):
     """
     armed = [True]
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+
         def on_alarm(signum, frame):
             if armed[0]:
                 raise _TimeUp
@@ -95,8 +96,12 @@ def _learner_line(error: BaseException) -> str:
         return ""
     for frame in reversed(frames):
         name = frame.filename.replace("\\", "/")
-        if "site-packages" in name or "/genai_lessons/" in name or "/lib/python" in name \
-                or not (name.endswith(".py") or name.startswith("<")):
+        if (
+            "site-packages" in name
+            or "/genai_lessons/" in name
+            or "/lib/python" in name
+            or not (name.endswith(".py") or name.startswith("<"))
+        ):
             continue
         return (frame.line or "").strip()
     return ""
@@ -143,8 +148,11 @@ def same(a, b) -> bool:
     """Whether two argument values are still identical (used to detect changed inputs)."""
     try:
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-            return isinstance(b, np.ndarray) and a.shape == b.shape and bool(
-                np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+            return (
+                isinstance(b, np.ndarray)
+                and a.shape == b.shape
+                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+            )
         if isinstance(a, dict) and isinstance(b, dict):
             return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
         if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
@@ -162,7 +170,9 @@ def is_placeholder(function: Callable) -> bool:
         tree = ast.parse(source)
     except Exception:
         return False
-    definition = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))), None)
+    definition = next(
+        (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))), None
+    )
     if not isinstance(definition, ast.FunctionDef):
         return False
     for statement in definition.body:

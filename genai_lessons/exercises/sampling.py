@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.core import Result, Verdict, _none_result, error_result, precheck_function
+from genai_lessons.exercises.core import (
+    Result,
+    Verdict,
+    _none_result,
+    error_result,
+    precheck_function,
+)
 
 DRAWS = 3000
 MAX_DISTANCE = 0.05  # total variation between the drawn frequencies and the right distribution
@@ -20,8 +26,12 @@ ARG_NAMES = ["logits", "k", "rng"]
 EXERCISE = "top-k sampling"
 
 _LOGITS = np.array([0.1, -1.0, 2.5, 0.3, 1.8, -0.5, 3.2, 0.9, -2.0, 1.2])
-CASES = [(_LOGITS, 3), (_LOGITS, 1), (_LOGITS + 30.0, 5),
-         (np.array([1.0, 0.2, -0.3, 2.2, 0.7, 1.6, -1.1, 0.0, 2.9, 0.4, -0.6, 1.9]), 4)]
+CASES = [
+    (_LOGITS, 3),
+    (_LOGITS, 1),
+    (_LOGITS + 30.0, 5),
+    (np.array([1.0, 0.2, -0.3, 2.2, 0.7, 1.6, -1.1, 0.0, 2.9, 0.4, -0.6, 1.9]), 4),
+]
 
 
 def expected_distribution(logits, k):
@@ -52,15 +62,21 @@ def _as_ids(values, vocabulary):
         if array is None:
             return None, problem
         if array.shape != ():
-            return None, (f"your function returned {answers.kind(value)}; return one token id, a "
-                          "single int (for example int(...) of the chosen id).")
+            return None, (
+                f"your function returned {answers.kind(value)}; return one token id, a "
+                "single int (for example int(...) of the chosen id)."
+            )
         number = float(array)
         if not number.is_integer():
-            return None, (f"your function returned {answers.short(value)}, not a whole number: return "
-                          "the id of the chosen token, not its probability.")
+            return None, (
+                f"your function returned {answers.short(value)}, not a whole number: return "
+                "the id of the chosen token, not its probability."
+            )
         if not 0 <= number < vocabulary:
-            return None, (f"your function returned token {int(number)}, but the vocabulary has "
-                          f"{vocabulary} tokens (ids 0 to {vocabulary - 1}).")
+            return None, (
+                f"your function returned token {int(number)}, but the vocabulary has "
+                f"{vocabulary} tokens (ids 0 to {vocabulary - 1})."
+            )
         ids.append(int(number))
     return ids, ""
 
@@ -78,16 +94,24 @@ def check_top_k_sample(top_k_sample) -> Result:
         n = 1 if k == 1 else DRAWS
         run = safe.call(_draw, (top_k_sample, logits, k, 0, max(n, 50)), 4 * safe.TIME_LIMIT_S)
         if isinstance(run.error, NotImplementedError):
-            return Result(EXERCISE, Verdict.NOT_ATTEMPTED, "not attempted yet: replace the "
-                          "placeholder with your answer and run the cell again (the exercise is "
-                          "optional).")
+            return Result(
+                EXERCISE,
+                Verdict.NOT_ATTEMPTED,
+                "not attempted yet: replace the "
+                "placeholder with your answer and run the cell again (the exercise is "
+                "optional).",
+            )
         if run.timed_out or run.error is not None:
             result = error_result(EXERCISE, run, (logits, k), ARG_NAMES[:2])
             text = str(run.error)
             if "sum to 1" in text or "NaN" in text or "nan" in text:
-                return Result(EXERCISE, Verdict.ERROR, result.message + " The probabilities you "
-                              "sample from must be finite and sum to 1: renormalize the k kept "
-                              "ones (and subtract the largest logit before exp).")
+                return Result(
+                    EXERCISE,
+                    Verdict.ERROR,
+                    result.message + " The probabilities you "
+                    "sample from must be finite and sum to 1: renormalize the k kept "
+                    "ones (and subtract the largest logit before exp).",
+                )
             return result
         if any(value is None for value in run.value):
             return _none_result(EXERCISE, run)
@@ -97,10 +121,14 @@ def check_top_k_sample(top_k_sample) -> Result:
         message = _diagnose(top_k_sample, ids, logits, k)
         if message:
             return _wrong(f"{message} (on logits={answers.short(logits)}, k={k})")
-    return Result(EXERCISE, Verdict.CORRECT, f"correct: on {len(CASES)} cases, every token drawn "
-                  f"was among the k most likely, their frequencies over {DRAWS} draws match the "
-                  f"renormalized probabilities (total variation under {MAX_DISTANCE}), and the same "
-                  "seed gave the same tokens. Well done.")
+    return Result(
+        EXERCISE,
+        Verdict.CORRECT,
+        f"correct: on {len(CASES)} cases, every token drawn "
+        f"was among the k most likely, their frequencies over {DRAWS} draws match the "
+        f"renormalized probabilities (total variation under {MAX_DISTANCE}), and the same "
+        "seed gave the same tokens. Well done.",
+    )
 
 
 def _diagnose(function, ids, logits, k) -> str:
@@ -111,20 +139,28 @@ def _diagnose(function, ids, logits, k) -> str:
         if len(drawn) == 1 and k > 1:
             return "you always return the same token, and it is not among the k most likely"
         if drawn <= set(range(k)) and drawn != top:
-            return ("your ids are positions in the list of the k best (0 to k - 1), not token "
-                    "ids: map the chosen position back to the token's id")
+            return (
+                "your ids are positions in the list of the k best (0 to k - 1), not token "
+                "ids: map the chosen position back to the token's id"
+            )
         if drawn & set(order[-k:].tolist()) and not drawn & set(order[:1].tolist()):
-            return ("you kept the k least likely tokens: sort in decreasing order of the logits "
-                    "(or take the last k of an increasing sort)")
-        if drawn <= set(order[:k + 1].tolist()):
+            return (
+                "you kept the k least likely tokens: sort in decreasing order of the logits "
+                "(or take the last k of an increasing sort)"
+            )
+        if drawn <= set(order[: k + 1].tolist()):
             return "you kept k + 1 tokens: keep exactly the k most likely"
-        return ("a token outside the k most likely was drawn: keep only the k largest logits "
-                "and give the others probability 0")
+        return (
+            "a token outside the k most likely was drawn: keep only the k largest logits "
+            "and give the others probability 0"
+        )
     if k == 1:
         return ""
     if len(drawn) == 1:
-        return ("you always return the most likely token (that is greedy decoding): sample among "
-                "the k best, each with its renormalized probability")
+        return (
+            "you always return the most likely token (that is greedy decoding): sample among "
+            "the k best, each with its renormalized probability"
+        )
     want = expected_distribution(logits, k)
     got = _frequencies(ids, vocabulary)
     distance = 0.5 * float(np.abs(got - want).sum())
@@ -132,16 +168,26 @@ def _diagnose(function, ids, logits, k) -> str:
         uniform = np.zeros(vocabulary)
         uniform[list(top)] = 1.0 / k
         if 0.5 * float(np.abs(got - uniform).sum()) <= MAX_DISTANCE:
-            return ("the k tokens come out equally often: draw each in proportion to its softmax "
-                    "probability, renormalized over the k")
+            return (
+                "the k tokens come out equally often: draw each in proportion to its softmax "
+                "probability, renormalized over the k"
+            )
         if len(drawn) < k:
             return f"only {len(drawn)} of the k most likely tokens were ever drawn: keep exactly k"
         worst = int(np.argmax(np.abs(got - want)))
-        return (f"the frequencies are off: token {worst} came {got[worst]:.1%} of the time, "
-                f"expected {want[worst]:.1%} (total variation {distance:.3f}, allowed "
-                f"{MAX_DISTANCE})")
+        return (
+            f"the frequencies are off: token {worst} came {got[worst]:.1%} of the time, "
+            f"expected {want[worst]:.1%} (total variation {distance:.3f}, allowed "
+            f"{MAX_DISTANCE})"
+        )
     again = safe.call(_draw, (function, logits, k, 0, 50), 4 * safe.TIME_LIMIT_S)
-    if again.error is None and not again.timed_out and _as_ids(again.value, vocabulary)[0] != ids[:50]:
-        return ("the same seed gave different tokens: draw with the rng passed in (rng.choice, "
-                "rng.random), not np.random's global functions, so that a seed reproduces the text")
+    if (
+        again.error is None
+        and not again.timed_out
+        and _as_ids(again.value, vocabulary)[0] != ids[:50]
+    ):
+        return (
+            "the same seed gave different tokens: draw with the rng passed in (rng.choice, "
+            "rng.random), not np.random's global functions, so that a seed reproduces the text"
+        )
     return ""
