@@ -129,6 +129,70 @@ def _sampling():
     return vae.Sampling(seed=4, name="sampling")
 
 
+def _conditional_vae():
+    from genai_lessons import conditional
+
+    keras.utils.set_random_seed(0)
+    return conditional.build_conditional_vae(
+        conditional.ConditionalVAEConfig(
+            image_shape=(4, 4, 1), num_classes=3, latent_dim=2, hidden_units=(8,), seed=1
+        )
+    )
+
+
+def _labelled_images():
+    return {"images": _images(), "labels": (np.arange(8) % 3).astype("int32")}
+
+
+def _conditional_vae_probe(model, inputs):
+    # Tensors, not NumPy: a call's list input may not mix the two.
+    images, labels = (keras.ops.convert_to_tensor(inputs[k]) for k in ("images", "labels"))
+    z_mean, z_log_var = model.encoder([images, labels], training=False)
+    return [z_mean, z_log_var, model.decoder([z_mean, labels], training=False)]
+
+
+def _train_conditional_vae(model):
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.fit(_labelled_images(), batch_size=4, epochs=1, verbose=0)
+
+
+def _diffusion():
+    from genai_lessons import diffusion
+
+    keras.utils.set_random_seed(0)
+    return diffusion.build_diffusion(
+        diffusion.DiffusionConfig(
+            data_shape=(2,), steps=10, width=8, depth=1, embedding_dim=4, num_classes=3, seed=1
+        )
+    )
+
+
+def _labelled_points():
+    return {
+        "data": _rng(5).normal(size=(8, 2)).astype("float32"),
+        "label": (np.arange(8) % 3).astype("int32"),
+    }
+
+
+def _diffusion_probe(model, inputs):
+    # The call draws t and the noise; the denoiser at fixed steps and labels ("no class" too)
+    # is the deterministic part.
+    steps = (np.arange(8) % 10 + 1).astype("int32")
+    labels = np.array([0, 1, 2, 3, 0, 1, 2, 3], "int32")
+    return model.denoiser([inputs["data"], steps, labels], training=False)
+
+
+def _train_diffusion(model):
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.fit(_labelled_points(), batch_size=4, epochs=1, verbose=0)
+
+
+def _step_embedding():
+    from genai_lessons import diffusion
+
+    return diffusion.StepEmbedding(8, name="step_sines")
+
+
 CASES: dict[str, Case] = {
     "PositionalEmbedding": Case(_transformer("PositionalEmbedding", 11, 8, 8, name="embed"), _ids),
     "CausalSelfAttention": Case(
@@ -140,6 +204,14 @@ CASES: dict[str, Case] = {
     "Sampling": Case(_sampling, _sampling_inputs, probe=_sampling_probe),
     "GAN": Case(_gan, lambda: _rng(4).normal(size=(3, 4)).astype("float32"), train=_train_gan),
     "VAE": Case(_vae, _images, probe=_vae_probe, train=_train_vae),
+    "ConditionalVAE": Case(
+        _conditional_vae,
+        _labelled_images,
+        probe=_conditional_vae_probe,
+        train=_train_conditional_vae,
+    ),
+    "Diffusion": Case(_diffusion, _labelled_points, probe=_diffusion_probe, train=_train_diffusion),
+    "StepEmbedding": Case(_step_embedding, lambda: np.array([0, 1, 7, 10], "int32")),
 }
 
 NAMES = sorted(registered_classes())
