@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from genai_lessons import backend, data, inference, vae
+from genai_lessons import autodiff, data, inference, latent, vae
 
 TINY = vae.VAEConfig(latent_dim=2, hidden_units=(32,), seed=3)
 
@@ -112,7 +112,7 @@ def test_gradients_flow_through_the_sampling_step():
     layer = vae.Sampling(seed=5)
     mean = np.array([[0.5, -1.0]], "float32")
     log_var = np.array([[0.2, -0.4]], "float32")
-    z, (d_mean, d_log_var) = backend.grad_of_inputs(lambda m, v: layer([m, v]), [mean, log_var])
+    z, (d_mean, d_log_var) = autodiff.grad_of_inputs(lambda m, v: layer([m, v]), [mean, log_var])
     eps = (z - mean) / np.exp(log_var / 2)
     np.testing.assert_allclose(d_mean, 1.0)  # dz/dmean = 1
     np.testing.assert_allclose(d_log_var, 0.5 * np.exp(log_var / 2) * eps, rtol=1e-5)
@@ -179,10 +179,10 @@ def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, digits, tmp_
 def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
     model, _ = trained
     images = digits.x_test[:30]
-    z_mean, z_log_var = vae.encode(model, images)
+    z_mean, z_log_var = latent.encode(model, images)
     assert z_mean.shape == z_log_var.shape == (30, 4)
     expected = np.asarray(model.decoder(np.asarray(model.encoder(images)[0])))
-    np.testing.assert_allclose(vae.reconstruct(model, images), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(latent.reconstruct(model, images), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
         inference.predict(model.decoder, z_mean, batch_size=7), expected, rtol=1e-5, atol=1e-6
     )
@@ -190,9 +190,9 @@ def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
 
 def test_sample_prior_is_reproducible_and_in_range(trained):
     model, _ = trained
-    samples = vae.sample_prior(model.decoder, 6, seed=1)
+    samples = latent.sample_prior(model.decoder, 6, seed=1)
     assert samples.shape == (6, 8, 8, 1) and samples.min() >= 0 and samples.max() <= 1
-    np.testing.assert_array_equal(samples, vae.sample_prior(model.decoder, 6, seed=1))
+    np.testing.assert_array_equal(samples, latent.sample_prior(model.decoder, 6, seed=1))
 
 
 # --------------------------------------------------------------------------- anomaly scores
@@ -207,8 +207,8 @@ def test_anomaly_scores_separate_a_synthetic_anomaly_set(trained, digits):
     noise = rng.uniform(0, 1, size=(50, 8, 8, 1)).astype("float32")
     images = np.concatenate([normal, flipped.astype("float32"), noise])
     labels = np.r_[np.zeros(100), np.ones(100)]
-    for method in vae.SCORE_METHODS:
-        scores = vae.anomaly_scores(model, images, method=method)
+    for method in latent.SCORE_METHODS:
+        scores = latent.anomaly_scores(model, images, method=method)
         assert scores.shape == (200,) and np.all(np.isfinite(scores))
         assert roc_auc_score(labels, scores) > 0.8, method
 
@@ -216,7 +216,7 @@ def test_anomaly_scores_separate_a_synthetic_anomaly_set(trained, digits):
 def test_negative_elbo_is_at_least_its_reconstruction_term(trained, digits):
     model, _ = trained
     images = digits.x_test[:50]
-    neg_elbo = vae.negative_elbo(model, images, samples=4)
+    neg_elbo = latent.negative_elbo(model, images, samples=4)
     z_mean, z_log_var = model.encoder(images)
     kl = np.asarray(vae.kl_divergence(z_mean, z_log_var))
     assert neg_elbo.shape == (50,) and np.all(neg_elbo > kl)
@@ -225,7 +225,7 @@ def test_negative_elbo_is_at_least_its_reconstruction_term(trained, digits):
 def test_plain_autoencoder_scores_by_reconstruction_error(digits):
     autoencoder = vae.build_autoencoder(TINY)
     images = digits.x_test[:10]
-    scores = vae.anomaly_scores(autoencoder, images, method="reconstruction")
+    scores = latent.anomaly_scores(autoencoder, images, method="reconstruction")
     expected = ((np.asarray(autoencoder(images)) - images) ** 2).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
 
@@ -263,15 +263,15 @@ def test_bad_train_config_raises_naming_the_argument(field, value):
 def test_bad_arguments_to_functions_raise(trained, digits):
     model, _ = trained
     with pytest.raises(ValueError, match="method"):
-        vae.anomaly_scores(model, digits.x_test[:4], method="likelihood")
+        latent.anomaly_scores(model, digits.x_test[:4], method="likelihood")
     with pytest.raises(ValueError, match="needs a VAE"):
-        vae.anomaly_scores(vae.build_autoencoder(TINY), digits.x_test[:4], method="neg_elbo")
+        latent.anomaly_scores(vae.build_autoencoder(TINY), digits.x_test[:4], method="neg_elbo")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        vae.anomaly_scores(model, digits.x_test[:4] * 2 - 1)
+        latent.anomaly_scores(model, digits.x_test[:4] * 2 - 1)
     with pytest.raises(ValueError, match="shape"):
-        vae.negative_elbo(model, digits.x_test[:4, :, :, 0])
+        latent.negative_elbo(model, digits.x_test[:4, :, :, 0])
     with pytest.raises(ValueError, match="samples"):
-        vae.negative_elbo(model, digits.x_test[:4], samples=0)
+        latent.negative_elbo(model, digits.x_test[:4], samples=0)
     with pytest.raises(ValueError, match="image shape"):
         vae.train_vae(np.zeros((4, 6, 6, 1), "float32"), TINY)
     with pytest.raises(ValueError, match="seed"):
@@ -279,4 +279,4 @@ def test_bad_arguments_to_functions_raise(trained, digits):
     with pytest.raises(ValueError, match="beta"):
         vae.VAE(vae.build_encoder(TINY), vae.build_decoder(TINY), beta=-1.0)
     with pytest.raises(ValueError, match="n must"):
-        vae.sample_prior(model.decoder, 0)
+        latent.sample_prior(model.decoder, 0)
