@@ -13,7 +13,6 @@ conditional ELBO, reconstruction + beta * KL, computed in `keras.ops` inside `co
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import keras
@@ -21,7 +20,8 @@ import numpy as np
 from keras import ops
 
 from genai_lessons import vae
-from genai_lessons.validation import check_int
+from genai_lessons.array_checks import check_images
+from genai_lessons.validation import build_config, check_int
 
 PACKAGE = "genai_lessons"
 
@@ -81,30 +81,17 @@ def build_conditional_decoder(config: ConditionalVAEConfig = ConditionalVAEConfi
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class ConditionalVAE(keras.Model):
-    """Encoder, sampling and decoder, all told the class; `fit` minimises reconstruction + beta * KL.
+class ConditionalVAE(vae.VAE):
+    """A `vae.VAE` whose encoder and decoder are also told the class; `fit` minimises
+    reconstruction + beta * KL, with the same loss bookkeeping, config and saving as `vae.VAE`.
 
     Called on `{"images": (batch, h, w, c), "labels": (batch,) int}`, it returns a dict with
     "z_mean", "z_log_var", "z" and "reconstruction". `fit` reports "loss",
     "reconstruction_loss", "kl_loss" and "neg_elbo" per image, like `vae.VAE`.
     """
 
-    def __init__(
-        self,
-        encoder: keras.Model,
-        decoder: keras.Model,
-        beta: float = 1.0,
-        seed: int | None = None,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        vae._check_beta(beta)
-        self.encoder, self.decoder = encoder, decoder
-        self.beta, self.seed = float(beta), seed
-        self.sampling = vae.Sampling(seed, name="sampling")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
-        self.neg_elbo_tracker = keras.metrics.Mean(name="neg_elbo")
+    def _images(self, inputs):
+        return inputs["images"]
 
     def call(self, inputs, training=None):
         images, labels = inputs["images"], inputs["labels"]
@@ -116,34 +103,6 @@ class ConditionalVAE(keras.Model):
             "z": z,
             "reconstruction": self.decoder([z, labels], training=training),
         }
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        images = x["images"]  # the target is the input image; y and sample_weight are not used
-        reconstruction = ops.mean(vae.reconstruction_loss(images, y_pred["reconstruction"]))
-        kl = ops.mean(vae.kl_divergence(y_pred["z_mean"], y_pred["z_log_var"]))
-        batch = ops.cast(ops.shape(images)[0], reconstruction.dtype)  # epoch averages per image
-        self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch)
-        self.kl_tracker.update_state(kl, sample_weight=batch)
-        self.neg_elbo_tracker.update_state(reconstruction + kl, sample_weight=batch)
-        extra = sum(ops.sum(loss) for loss in self.losses)
-        return reconstruction + self.beta * kl + extra
-
-    def get_config(self):
-        serialize = keras.saving.serialize_keras_object
-        return {
-            **super().get_config(),
-            "encoder": serialize(self.encoder),
-            "decoder": serialize(self.decoder),
-            "beta": self.beta,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for part in ("encoder", "decoder"):
-            config[part] = keras.saving.deserialize_keras_object(config[part])
-        return cls(**config)
 
 
 def _labels(labels, num_classes: int, count: int | None = None) -> np.ndarray:
@@ -166,9 +125,7 @@ def build_conditional_vae(
     config: ConditionalVAEConfig | None = None, **overrides
 ) -> ConditionalVAE:
     """A conditional VAE, built and ready to compile; `overrides` replace config fields."""
-    config = dataclasses.replace(
-        config if config is not None else ConditionalVAEConfig(), **overrides
-    )
+    config = build_config(ConditionalVAEConfig, config, overrides)
     model = ConditionalVAE(
         build_conditional_encoder(config),
         build_conditional_decoder(config),
@@ -196,7 +153,7 @@ def train_conditional_vae(
         `(model, history)`.
     """
     config = config if config is not None else ConditionalVAEConfig()
-    images = vae._check_images("images", images, config.image_shape)
+    images = check_images("images", images, config.image_shape, value_range="unit")
     labels = _labels(labels, config.num_classes, len(images))
     model = build_conditional_vae(config)
     model.compile(optimizer=keras.optimizers.Adam(train.learning_rate))

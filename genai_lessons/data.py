@@ -1,9 +1,9 @@
 """Datasets of the course, offline first.
 
 Bundled or generated (no download): scikit-learn's 8x8 digits, two moons, spirals, a ring of
-Gaussians. Online extras (MNIST, Fashion-MNIST) are fetched once through
-`keras.utils.get_file`, verified against a checksum and cached; without a network the loader
-says so in one line and falls back to the bundled digits.
+Gaussians. Online extras (MNIST, Fashion-MNIST) are fetched once (`downloads.fetch`), verified
+against a checksum and cached; without a network the loader says so in one line and falls back
+to the bundled digits.
 
 Images are float32 arrays of shape (batch, height, width, 1) with values in [0, 1]
 (`value_range="unit"`) or [-1, 1] (`value_range="symmetric"`, for tanh generators);
@@ -12,78 +12,33 @@ labels are int32 class indices.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
-import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from genai_lessons.validation import (
-    check_array,
-    check_choice,
-    check_int,
-    check_name,
-    check_number,
-    check_seed,
-    check_type,
-)
+from genai_lessons import downloads
+from genai_lessons.array_checks import check_array
+from genai_lessons.validation import check_choice, check_int, check_number, check_seed
 
 IMAGE_DATASETS = ("digits", "mnist", "fashion_mnist")
 VALUE_RANGES = ("unit", "symmetric")
 
 _KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-CACHE_SUBDIR = "genai_lessons"  # our files inside Keras's cache folder
 
-DOWNLOAD_TIMEOUT = 30.0
-"""Seconds a download may wait for data (to connect, or between two reads) before it gives up
-and the loader falls back. `keras.utils.get_file` has no timeout of its own: behind a proxy
-that accepts the connection and never answers, it would wait forever."""
-
-
-def keras_home() -> Path:
-    """Keras's cache folder: `$KERAS_HOME`, else ~/.keras. The one place that knows it;
-    downloads and the digit judge's weights live in its `CACHE_SUBDIR`."""
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
-
-
-@dataclass(frozen=True)
-class Remote:
-    """A file the course may download: where from, and the checksum it must match."""
-
-    fname: str  # name of the cached file
-    url: str  # where to download it from
-    file_hash: str  # sha256 (64 hex digits) or md5 (32), checked by keras.utils.get_file
-
-    def __post_init__(self):
-        check_name("fname", self.fname)
-        if not isinstance(self.url, str) or "://" not in self.url:
-            raise ValueError(f"url must be a URL such as https://..., got {self.url!r}")
-        digits = set("0123456789abcdef")
-        if (
-            not isinstance(self.file_hash, str)
-            or len(self.file_hash) not in (32, 64)
-            or not set(self.file_hash.lower()) <= digits
-        ):
-            raise ValueError(
-                f"file_hash must be a sha256 (64 hex digits) or md5 (32), got {self.file_hash!r}"
-            )
-
-
-# Checksums: MNIST's from Keras's own loader; Fashion-MNIST's are the MD5s Zalando publishes.
-REMOTE_FILES: dict[str, tuple[Remote, ...]] = {
+# The files of the online datasets. Checksums: MNIST's from Keras's own loader; Fashion-MNIST's
+# are the MD5s Zalando publishes.
+REMOTE_FILES: dict[str, tuple[downloads.Remote, ...]] = {
     "mnist": (
-        Remote(
+        downloads.Remote(
             "mnist.npz",
             _KERAS_DATASETS + "mnist.npz",
             "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
         ),
     ),
     "fashion_mnist": tuple(
-        Remote(f"fashion-{name}", _KERAS_DATASETS + name, md5)
+        downloads.Remote(f"fashion-{name}", _KERAS_DATASETS + name, md5)
         for name, md5 in (
             ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
             ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
@@ -92,10 +47,6 @@ REMOTE_FILES: dict[str, tuple[Remote, ...]] = {
         )
     ),
 }
-
-
-class DownloadError(RuntimeError):
-    """A remote file could not be fetched or did not match its checksum."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +69,6 @@ class Split:
 
 def _check_fraction(test_fraction: float) -> float:
     return check_number("test_fraction", test_fraction, 0.0, 1.0, inclusive=False)
-
-
-def _cache_folder(cache_dir) -> Path:
-    if cache_dir is None:
-        return keras_home()
-    check_type("cache_dir", cache_dir, (str, os.PathLike), "folder path (str or Path) or None")
-    return Path(cache_dir).expanduser()
 
 
 def _scale(images: np.ndarray, maximum: float, value_range: str) -> np.ndarray:
@@ -168,61 +112,6 @@ def load_digits(value_range: str = "unit", test_fraction: float = 0.2, seed: int
     return split_arrays(images, bunch.target.astype(np.int32), test_fraction, seed, "digits")
 
 
-@contextlib.contextmanager
-def _socket_timeout(seconds: float):
-    """Give every socket opened inside the block a timeout of `seconds` per connect and read.
-
-    `keras.utils.get_file` opens its URL with urllib's default timeout, which is the socket
-    module's default: none. This is the one knob that bounds it without rewriting the
-    download; the previous default is restored afterwards.
-    """
-    saved = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(saved)
-
-
-def fetch(
-    remote: Remote, cache_dir: str | Path | None = None, timeout: float | None = None
-) -> Path:
-    """Download `remote` once into the cache, or reuse the cached copy if its checksum matches.
-
-    A cached file that fails the checksum (truncated, corrupt) is downloaded again, never
-    returned.
-
-    Args:
-        remote: what to download.
-        cache_dir: where downloads are cached (default: Keras's cache, see `keras_home`).
-        timeout: seconds to wait for data before giving up (default `DOWNLOAD_TIMEOUT`).
-
-    Raises:
-        DownloadError: no network, a server that does not answer within `timeout`, or a
-            downloaded file that does not match its checksum.
-    """
-    import keras
-
-    check_type("remote", remote, Remote)
-    timeout = check_number(
-        "timeout", DOWNLOAD_TIMEOUT if timeout is None else timeout, 0.0, inclusive=False
-    )
-    cache = _cache_folder(cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)  # Keras silently uses /tmp for a missing folder
-    try:  # Keras prints "Downloading data from ..." even when that fails: keep it out
-        with contextlib.redirect_stdout(io.StringIO()), _socket_timeout(timeout):
-            path = keras.utils.get_file(
-                fname=remote.fname,
-                origin=remote.url,
-                file_hash=remote.file_hash,
-                cache_dir=str(cache),
-                cache_subdir=CACHE_SUBDIR,
-            )
-    except Exception as error:  # Keras raises a bare Exception for network failures
-        raise DownloadError(f"cannot download {remote.url}: {error}") from error
-    return Path(path)
-
-
 def _read_idx(path: Path) -> np.ndarray:
     """Read a gzipped IDX file (the MNIST family's format) into a uint8 array."""
     with gzip.open(path, "rb") as stream:
@@ -233,7 +122,7 @@ def _read_idx(path: Path) -> np.ndarray:
 
 
 def _load_remote_images(name: str, cache_dir) -> tuple[np.ndarray, ...]:
-    paths = [fetch(remote, cache_dir) for remote in REMOTE_FILES[name]]
+    paths = [downloads.fetch(remote, cache_dir) for remote in REMOTE_FILES[name]]
     if name == "mnist":
         with np.load(paths[0], allow_pickle=False) as arrays:
             return tuple(arrays[key] for key in ("x_train", "y_train", "x_test", "y_test"))
@@ -255,7 +144,7 @@ def load_images(
         value_range: "unit" for [0, 1] or "symmetric" for [-1, 1].
         test_fraction: share of the digits held out for testing (MNIST keeps its own split).
         seed: seed of the digits' split.
-        cache_dir: where downloads are cached (default: Keras's cache, ~/.keras).
+        cache_dir: where downloads are cached (default: Keras's cache, see `downloads.keras_home`).
 
     Returns:
         A `Split`; its `name` says which dataset was actually loaded.
@@ -264,14 +153,14 @@ def load_images(
     check_choice("value_range", value_range, VALUE_RANGES)
     _check_fraction(test_fraction)
     check_seed("seed", seed)
-    _cache_folder(cache_dir)
+    downloads.cache_folder(cache_dir)  # a bad cache_dir fails now, not after an offline fallback
     if name == "digits":
         return load_digits(value_range, test_fraction, seed)
     try:
         x_train, y_train, x_test, y_test = _load_remote_images(name, cache_dir)
-    except DownloadError:
+    except downloads.DownloadError:
         print(
-            f"{name} could not be downloaded (offline, or no answer within {DOWNLOAD_TIMEOUT:g} s), "
+            f"{name} could not be downloaded (offline, or no answer within {downloads.DOWNLOAD_TIMEOUT:g} s), "
             f"so the bundled 8x8 digits are used instead."
         )
         return load_digits(value_range, test_fraction, seed)

@@ -8,7 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from genai_lessons import backend, data, settings, text
+from genai_lessons import backend, data, downloads, settings, text
 
 MIN_MEMORY_GIB = 2.0  # the heaviest lesson's kernel stays under this
 MIN_VERSIONS = {"keras": (3, 13), "tensorflow": (2, 20), "jax": (0, 10), "torch": (2, 13)}
@@ -48,9 +48,9 @@ def reachable(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
-def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bool) -> str:
+def dataset_status(remotes: tuple[downloads.Remote, ...], cache_dir: Path, online: bool) -> str:
     """ "cached" when every file is in the cache with the right checksum, else whether it can be fetched."""
-    files = [cache_dir / data.CACHE_SUBDIR / remote.fname for remote in remotes]
+    files = [cache_dir / downloads.CACHE_SUBDIR / remote.fname for remote in remotes]
     if all(
         path.exists() and _file_matches(path, remote.file_hash)
         for path, remote in zip(files, remotes)
@@ -63,7 +63,7 @@ def dataset_status(remotes: tuple[data.Remote, ...], cache_dir: Path, online: bo
 
 def run_checks(online: bool = True, cache_dir: Path | None = None) -> list[Check]:
     """Everything the course needs, each as a `Check`."""
-    cache_dir = cache_dir or data.keras_home()
+    cache_dir = cache_dir or downloads.keras_home()
     checks = [
         Check(
             "python",

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_lessons import cnn, data, inference
+from genai_lessons import cnn, data, downloads, inference
+from genai_lessons.array_checks import check_images
 from genai_lessons.metrics import frechet_distance
 from genai_lessons.validation import (
     build_config,
     check_bool,
     check_choice,
-    check_images,
     check_int,
     check_number,
     check_seed,
@@ -206,7 +206,7 @@ def load_judge(
         disk_cache: also keep the trained weights on disk, keyed by the recipe, so that a new
             process loads them instead of training; unreadable or unwritable caches are
             ignored (the judge is then trained).
-        cache_dir: where (default: the course's folder in Keras's cache, see `data.keras_home`).
+        cache_dir: where (default: the course's folder in Keras's cache, see `downloads.keras_home`).
 
     Returns:
         A `DigitJudge` with test accuracy >= 0.97 at the default recipe.
@@ -214,11 +214,11 @@ def load_judge(
     recipe = build_config(JudgeRecipe, recipe, None, argument="recipe")
     check_bool("disk_cache", disk_cache)
     if cache_dir is not None:
-        data._cache_folder(cache_dir)
+        downloads.cache_folder(cache_dir)
     if recipe in _MEMORY:
         return _MEMORY[recipe]
     split = data.load_digits(seed=recipe.split_seed)
-    folder = Path(cache_dir) if cache_dir else data.keras_home() / data.CACHE_SUBDIR
+    folder = Path(cache_dir) if cache_dir else downloads.keras_home() / downloads.CACHE_SUBDIR
     path = folder / f"digit_judge-{recipe.key()}.weights.h5"
     model = None
     if disk_cache and path.is_file():

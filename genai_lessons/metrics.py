@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from genai_lessons.validation import check_array, check_number
+from genai_lessons.array_checks import check_array
+from genai_lessons.validation import check_number
 
 
 def _features(argument: str, features) -> np.ndarray:

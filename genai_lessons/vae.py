@@ -1,10 +1,12 @@
 """Variational autoencoders: the sampling layer, encoder and decoder builders, the VAE model,
-its loss (the negative ELBO), a plain autoencoder for comparison, and anomaly scores.
+its loss (the negative ELBO) and a plain autoencoder for comparison (using a trained one:
+`latent`).
 
 The encoder maps an image to the mean and log-variance of a diagonal Gaussian over the code
 z; `Sampling` draws z with the reparameterization trick; the decoder maps z to per-pixel
 Bernoulli means, i.e. an image in [0, 1]. The loss is computed in `keras.ops` inside
-`VAE.compute_loss`, so Keras's own `fit` trains it on any backend.
+`VAE.compute_loss`, so Keras's own `fit` trains it on any backend. `conditional.ConditionalVAE`
+is a VAE whose networks are also told the class.
 """
 
 from __future__ import annotations
@@ -15,12 +17,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from genai_lessons import inference
+from genai_lessons.array_checks import check_concrete, check_images
 from genai_lessons.validation import (
     build_config,
-    check_choice,
-    check_concrete,
-    check_images,
     check_int,
     check_number,
     check_seed,
@@ -29,7 +28,6 @@ from genai_lessons.validation import (
 )
 
 PACKAGE = "genai_lessons"
-SCORE_METHODS = ("neg_elbo", "reconstruction")
 
 
 @dataclass(frozen=True)
@@ -225,6 +223,10 @@ class VAE(keras.Model):
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
         self.neg_elbo_tracker = keras.metrics.Mean(name="neg_elbo")
 
+    def _images(self, inputs):
+        """The images among a batch's inputs (a conditional VAE's inputs also hold labels)."""
+        return inputs
+
     def call(self, images, training=None):
         z_mean, z_log_var = self.encoder(images, training=training)
         z = self.sampling([z_mean, z_log_var])
@@ -236,11 +238,11 @@ class VAE(keras.Model):
         }
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        # The target is the input itself; y and sample_weight are not used.
-        reconstruction = ops.mean(reconstruction_loss(x, y_pred["reconstruction"]))
+        images = self._images(x)  # the target is the input image; y and sample_weight are unused
+        reconstruction = ops.mean(reconstruction_loss(images, y_pred["reconstruction"]))
         kl = ops.mean(kl_divergence(y_pred["z_mean"], y_pred["z_log_var"]))
         # Weighted by the batch size, like Keras's own "loss", so epoch averages are per image.
-        batch = ops.cast(ops.shape(x)[0], reconstruction.dtype)
+        batch = ops.cast(ops.shape(images)[0], reconstruction.dtype)
         self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch)
         self.kl_tracker.update_state(kl, sample_weight=batch)
         self.neg_elbo_tracker.update_state(reconstruction + kl, sample_weight=batch)
@@ -288,9 +290,9 @@ def train_vae(
     Returns `(vae, history)`."""
     check_type("config", config, VAEConfig)
     check_type("train", train, TrainConfig)
-    images = _check_images("images", images, config.image_shape)
+    images = check_images("images", images, config.image_shape, value_range="unit")
     if validation is not None:
-        validation = _check_images("validation", validation, config.image_shape)
+        validation = check_images("validation", validation, config.image_shape, value_range="unit")
     check_int("verbose", verbose, 0, 2)
     vae = build_vae(config)
     vae.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
@@ -303,88 +305,3 @@ def train_vae(
         verbose=verbose,
     )
     return vae, history
-
-
-# --------------------------------------------------------------------------- using a trained model
-
-
-def _check_images(argument: str, images, image_shape=None) -> np.ndarray:
-    """Images (batch, height, width, channels) in [0, 1]: the decoder's Bernoulli means."""
-    return check_images(argument, images, image_shape, value_range="unit")
-
-
-def _model_images(model: keras.Model, images) -> np.ndarray:
-    """`images`, checked against the shape `model` (a VAE: its encoder) takes."""
-    model = model.encoder if isinstance(model, VAE) else model
-    return _check_images("images", images, tuple(model.input_shape[1:]))
-
-
-def encode(vae: VAE, images) -> tuple[np.ndarray, np.ndarray]:
-    """The encoder's `(z_mean, z_log_var)` for images in [0, 1], each (batch, latent_dim)."""
-    check_type("vae", vae, VAE)
-    return inference.predict(vae.encoder, _model_images(vae.encoder, images))
-
-
-def reconstruct(model: keras.Model, images) -> np.ndarray:
-    """Reconstructions (batch, height, width, channels): a `VAE` decodes the mean code, a plain
-    autoencoder is simply called."""
-    check_type("model", model, keras.Model, "VAE or keras.Model")
-    images = _model_images(model, images)
-    if isinstance(model, VAE):
-        return inference.predict(model.decoder, encode(model, images)[0])
-    return inference.predict(model, images)
-
-
-def negative_elbo(vae: VAE, images, samples: int = 1) -> np.ndarray:
-    """Per-image negative ELBO (reconstruction + KL, beta = 1), averaged over `samples` draws of z.
-
-    Returns:
-        float64 array of shape (batch,), in nats.
-    """
-    check_type("vae", vae, VAE)
-    check_int("samples", samples)
-    images = _model_images(vae.encoder, images)
-    z_mean, z_log_var = encode(vae, images)
-    reconstruction = np.zeros(len(images))
-    for _ in range(samples):
-        decoded = inference.predict(
-            vae.decoder, ops.convert_to_numpy(vae.sampling([z_mean, z_log_var]))
-        )
-        reconstruction += ops.convert_to_numpy(reconstruction_loss(images, decoded))
-    return reconstruction / samples + ops.convert_to_numpy(kl_divergence(z_mean, z_log_var))
-
-
-def anomaly_scores(
-    model: keras.Model, images, method: str = "neg_elbo", samples: int = 8
-) -> np.ndarray:
-    """How unusual each image looks to a model trained on normal data: higher is more anomalous.
-
-    Args:
-        model: a trained `VAE`, or a plain autoencoder mapping images to reconstructions.
-        images: (batch, height, width, channels) in [0, 1].
-        method: "neg_elbo" (VAE only: the negative ELBO averaged over `samples` draws of z) or
-            "reconstruction" (squared error summed over pixels, see `reconstruct`).
-
-    Returns:
-        float64 array of shape (batch,).
-    """
-    check_choice("method", method, SCORE_METHODS)
-    check_type("model", model, keras.Model, "VAE or keras.Model")
-    if method == "neg_elbo":
-        if not isinstance(model, VAE):
-            raise ValueError(
-                f"model must be a VAE: method 'neg_elbo' needs a VAE, got a {type(model).__name__}"
-            )
-        return negative_elbo(model, images, samples=samples)
-    images = _model_images(model, images)
-    error = (reconstruct(model, images).astype(np.float64) - images) ** 2
-    return error.reshape(len(images), -1).sum(axis=1)
-
-
-def sample_prior(decoder: keras.Model, n: int, seed: int = 0) -> np.ndarray:
-    """Decode `n` codes drawn from the prior N(0, I): new images, (n, height, width, channels)."""
-    check_type("decoder", decoder, keras.Model, "keras.Model")
-    check_int("n", n)
-    check_seed("seed", seed)
-    z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
-    return inference.predict(decoder, z.astype("float32"))

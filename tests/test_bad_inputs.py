@@ -27,8 +27,10 @@ import pytest  # noqa: E402
 from genai_lessons import (  # noqa: E402
     cnn,
     data,
+    downloads,
     gan,
     judge,
+    latent,
     metrics,
     nn,
     results,
@@ -243,21 +245,26 @@ case(
     "test_fraction",
     lambda: data.split_arrays(np.zeros((10, 2)), np.arange(10) % 2, test_fraction=NAN),
 )
-case("data", "fetch(remote='mnist')", "remote", lambda: data.fetch("mnist"))
+case("downloads", "fetch(remote='mnist')", "remote", lambda: downloads.fetch("mnist"))
 case(
-    "data",
+    "downloads",
     "fetch(cache_dir=3)",
     "cache_dir",
-    lambda: data.fetch(data.REMOTE_FILES["mnist"][0], cache_dir=3),
+    lambda: downloads.fetch(data.REMOTE_FILES["mnist"][0], cache_dir=3),
 )
 case(
-    "data",
+    "downloads",
     "Remote(file_hash='abc')",
     "file_hash",
-    lambda: data.Remote("a.npz", "https://x/a.npz", "abc"),
+    lambda: downloads.Remote("a.npz", "https://x/a.npz", "abc"),
 )
-case("data", "Remote(fname='')", "fname", lambda: data.Remote("", "https://x/a.npz", "0" * 64))
-case("data", "Remote(url=None)", "url", lambda: data.Remote("a.npz", None, "0" * 64))
+case(
+    "downloads",
+    "Remote(fname='')",
+    "fname",
+    lambda: downloads.Remote("", "https://x/a.npz", "0" * 64),
+)
+case("downloads", "Remote(url=None)", "url", lambda: downloads.Remote("a.npz", None, "0" * 64))
 for name, value in (
     ("n_samples", 1),
     ("n_samples", 1.5),
@@ -870,58 +877,66 @@ BAD_IMAGES = (
     ("images=None", None),
 )
 for what, value in BAD_IMAGES:
-    case("vae", f"encode({what})", "images", lambda v=value: vae.encode(tiny_vae(), v))
+    case("latent", f"encode({what})", "images", lambda v=value: latent.encode(tiny_vae(), v))
     case(
-        "vae", f"reconstruct(VAE, {what})", "images", lambda v=value: vae.reconstruct(tiny_vae(), v)
+        "latent",
+        f"reconstruct(VAE, {what})",
+        "images",
+        lambda v=value: latent.reconstruct(tiny_vae(), v),
     )
     case(
-        "vae",
+        "latent",
         f"reconstruct(autoencoder, {what})",
         "images",
-        lambda v=value: vae.reconstruct(tiny_autoencoder(), v),
+        lambda v=value: latent.reconstruct(tiny_autoencoder(), v),
     )
     case(
-        "vae", f"negative_elbo({what})", "images", lambda v=value: vae.negative_elbo(tiny_vae(), v)
+        "latent",
+        f"negative_elbo({what})",
+        "images",
+        lambda v=value: latent.negative_elbo(tiny_vae(), v),
     )
     case(
-        "vae",
+        "latent",
         f"anomaly_scores({what})",
         "images",
-        lambda v=value: vae.anomaly_scores(tiny_vae(), v),
+        lambda v=value: latent.anomaly_scores(tiny_vae(), v),
     )
-case("vae", "encode(vae='vae')", "vae", lambda: vae.encode("vae", images()))
-case("vae", "encode(an autoencoder)", "vae", lambda: vae.encode(tiny_autoencoder(), images()))
-case("vae", "reconstruct(model=None)", "model", lambda: vae.reconstruct(None, images()))
-case("vae", "negative_elbo(vae=None)", "vae", lambda: vae.negative_elbo(None, images()))
+case("latent", "encode(vae='vae')", "vae", lambda: latent.encode("vae", images()))
+case("latent", "encode(an autoencoder)", "vae", lambda: latent.encode(tiny_autoencoder(), images()))
+case("latent", "reconstruct(model=None)", "model", lambda: latent.reconstruct(None, images()))
+case("latent", "negative_elbo(vae=None)", "vae", lambda: latent.negative_elbo(None, images()))
 for value in (0, 1.5, NAN):
     case(
-        "vae",
+        "latent",
         f"negative_elbo(samples={value!r})",
         "samples",
-        lambda v=value: vae.negative_elbo(tiny_vae(), images(), samples=v),
+        lambda v=value: latent.negative_elbo(tiny_vae(), images(), samples=v),
     )
     case(
-        "vae",
+        "latent",
         f"anomaly_scores(samples={value!r})",
         "samples",
-        lambda v=value: vae.anomaly_scores(tiny_vae(), images(), samples=v),
+        lambda v=value: latent.anomaly_scores(tiny_vae(), images(), samples=v),
     )
 case(
-    "vae",
+    "latent",
     "anomaly_scores(method='mse')",
     "method",
-    lambda: vae.anomaly_scores(tiny_vae(), images(), "mse"),
+    lambda: latent.anomaly_scores(tiny_vae(), images(), "mse"),
 )
 case(
-    "vae",
+    "latent",
     "anomaly_scores(neg_elbo of an autoencoder)",
     "model",
-    lambda: vae.anomaly_scores(tiny_autoencoder(), images(), "neg_elbo"),
+    lambda: latent.anomaly_scores(tiny_autoencoder(), images(), "neg_elbo"),
 )
 for name, value in (("n", 0), ("n", 2.0), ("seed", -1), ("seed", 0.5), ("decoder", "decoder")):
     kwargs = {"decoder": tiny_vae().decoder if name != "decoder" else value, "n": 2, "seed": 0}
     kwargs[name] = value
-    case("vae", f"sample_prior({name}={value!r})", name, lambda k=kwargs: vae.sample_prior(**k))
+    case(
+        "latent", f"sample_prior({name}={value!r})", name, lambda k=kwargs: latent.sample_prior(**k)
+    )
 
 # transformer
 for value in (0, 1.5, None):

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import conditional, data
+from genai_lessons import conditional, data, latent, vae
 
 TINY = conditional.ConditionalVAEConfig(latent_dim=2, hidden_units=(32,), seed=3)
 
@@ -53,11 +53,24 @@ def test_loss_is_reconstruction_plus_beta_times_kl():
     inputs = {"images": images, "labels": data.load_digits().y_test[:16].astype("int32")}
     out = model(inputs)
     loss = float(model.compute_loss(x=inputs, y_pred=out))
-    recon = np.asarray(out["reconstruction"], np.float64).clip(1e-7, 1 - 1e-7)
+    out = {key: keras.ops.convert_to_numpy(value).astype(np.float64) for key, value in out.items()}
+    recon = out["reconstruction"].clip(1e-7, 1 - 1e-7)
     bce = -np.sum(images * np.log(recon) + (1 - images) * np.log(1 - recon), axis=(1, 2, 3))
-    var = np.exp(np.asarray(out["z_log_var"], np.float64))
-    kl = 0.5 * np.sum(var + np.asarray(out["z_mean"], np.float64) ** 2 - 1 - np.log(var), axis=1)
+    var = np.exp(out["z_log_var"])
+    kl = 0.5 * np.sum(var + out["z_mean"] ** 2 - 1 - np.log(var), axis=1)
     assert loss == pytest.approx(np.mean(bce) + 0.5 * np.mean(kl), rel=1e-4)
+
+
+def test_a_conditional_vae_is_a_vae_with_labels_that_the_unconditional_helpers_refuse():
+    model = conditional.build_conditional_vae(TINY, beta=0.5)
+    assert isinstance(model, vae.VAE) and model.beta == 0.5
+    config = model.get_config()
+    assert {"encoder", "decoder", "beta", "seed"} <= set(config)
+    assert type(conditional.ConditionalVAE.from_config(config)) is conditional.ConditionalVAE
+    images = data.load_digits().x_test[:4]
+    for helper in (latent.encode, latent.reconstruct, latent.negative_elbo):
+        with pytest.raises(ValueError, match="a ConditionalVAE also needs labels"):
+            helper(model, images)
 
 
 def test_training_lowers_the_loss_and_obeys_the_class(trained, digits):

@@ -4,7 +4,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from genai_lessons import data
+from genai_lessons import data, downloads
 
 
 def test_digits_are_float32_images_in_unit_range_with_int_labels():
@@ -69,7 +69,7 @@ def fake_mnist(tmp_path, monkeypatch):
     origin = tmp_path / "origin" / "mnist.npz"
     origin.parent.mkdir()
     np.savez(origin, **arrays)
-    remote = data.Remote("mnist.npz", origin.as_uri(), sha256(origin))
+    remote = downloads.Remote("mnist.npz", origin.as_uri(), sha256(origin))
     monkeypatch.setitem(data.REMOTE_FILES, "mnist", (remote,))
     return arrays, origin, tmp_path / "cache"
 
@@ -91,8 +91,8 @@ def test_corrupt_cache_is_detected_and_never_returned(fake_mnist, capsys):
     cached = cache / "genai_lessons" / "mnist.npz"
     cached.write_bytes(cached.read_bytes()[:100])  # truncated, as by an interrupted download
     origin.unlink()  # and no way to download it again
-    with pytest.raises(data.DownloadError, match="cannot download"):
-        data.fetch(data.REMOTE_FILES["mnist"][0], cache)
+    with pytest.raises(downloads.DownloadError, match="cannot download"):
+        downloads.fetch(data.REMOTE_FILES["mnist"][0], cache)
     split = data.load_images("mnist", cache_dir=cache)
     assert split.name == "digits"
     assert capsys.readouterr().out.count("\n") == 1  # one clear line about the fallback
@@ -110,14 +110,14 @@ def test_corrupt_cache_is_replaced_by_a_fresh_download(fake_mnist):
 def test_download_with_wrong_checksum_is_rejected(fake_mnist, monkeypatch):
     _, origin, cache = fake_mnist
     monkeypatch.setitem(
-        data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", origin.as_uri(), "0" * 64),)
+        data.REMOTE_FILES, "mnist", (downloads.Remote("mnist.npz", origin.as_uri(), "0" * 64),)
     )
-    with pytest.raises(data.DownloadError):
-        data.fetch(data.REMOTE_FILES["mnist"][0], cache)
+    with pytest.raises(downloads.DownloadError):
+        downloads.fetch(data.REMOTE_FILES["mnist"][0], cache)
 
 
 def test_offline_fallback_says_so_in_one_line(monkeypatch, tmp_path, capsys):
-    missing = data.Remote("mnist.npz", (tmp_path / "nowhere.npz").as_uri(), "0" * 64)
+    missing = downloads.Remote("mnist.npz", (tmp_path / "nowhere.npz").as_uri(), "0" * 64)
     monkeypatch.setitem(data.REMOTE_FILES, "mnist", (missing,))
     split = data.load_images("mnist", cache_dir=tmp_path)
     out = capsys.readouterr().out
@@ -138,7 +138,7 @@ def test_fashion_mnist_idx_files_are_parsed(tmp_path, monkeypatch):
             path = tmp_path / f"{part}-{kind}-ubyte.gz"
             header = bytes([0, 0, 8, code]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
             path.write_bytes(gzip.compress(header + array.tobytes()))
-            remotes.append(data.Remote("f-" + path.name, path.as_uri(), sha256(path)))
+            remotes.append(downloads.Remote("f-" + path.name, path.as_uri(), sha256(path)))
     monkeypatch.setitem(data.REMOTE_FILES, "fashion_mnist", tuple(remotes))
     split = data.load_images("fashion_mnist", cache_dir=tmp_path / "cache")
     assert split.name == "fashion_mnist" and split.x_train.shape == (5, 28, 28, 1)
@@ -218,9 +218,9 @@ def test_a_download_that_never_answers_gives_up_and_falls_back(
     import time
 
     monkeypatch.setitem(
-        data.REMOTE_FILES, "mnist", (data.Remote("mnist.npz", silent_server, "0" * 64),)
+        data.REMOTE_FILES, "mnist", (downloads.Remote("mnist.npz", silent_server, "0" * 64),)
     )
-    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 1.0)
+    monkeypatch.setattr(downloads, "DOWNLOAD_TIMEOUT", 1.0)
     outcome = {}
 
     def load():  # in a thread, so that a hanging download fails this test instead of hanging it
@@ -242,8 +242,10 @@ def test_fetch_timeout_is_bounded_and_restores_the_socket_default(silent_server,
     import socket
 
     before = socket.getdefaulttimeout()
-    with pytest.raises(data.DownloadError, match="cannot download"):
-        data.fetch(data.Remote("mnist.npz", silent_server, "0" * 64), tmp_path, timeout=0.5)
+    with pytest.raises(downloads.DownloadError, match="cannot download"):
+        downloads.fetch(
+            downloads.Remote("mnist.npz", silent_server, "0" * 64), tmp_path, timeout=0.5
+        )
     assert socket.getdefaulttimeout() == before
     with pytest.raises(ValueError, match="timeout must be a finite number > 0, got 0"):
-        data.fetch(data.Remote("mnist.npz", silent_server, "0" * 64), tmp_path, timeout=0)
+        downloads.fetch(downloads.Remote("mnist.npz", silent_server, "0" * 64), tmp_path, timeout=0)

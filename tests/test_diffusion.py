@@ -7,6 +7,7 @@ import dataclasses
 import keras
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy
 
 from genai_lessons import diffusion, sampling
 
@@ -56,7 +57,7 @@ def test_forward_closed_form_matches_running_the_steps():
         )
     abar = schedule.alpha_bars[30]
     t = np.full(len(x), 30)
-    closed = np.asarray(
+    closed = convert_to_numpy(
         diffusion.add_noise(
             np.tile(x0, (len(x), 1)).astype("float32"),
             t,
@@ -74,7 +75,9 @@ def test_predict_x0_inverts_the_forward_process():
     rng = np.random.default_rng(1)
     x0, noise = rng.normal(size=(6, 4, 4, 1)), rng.normal(size=(6, 4, 4, 1))
     t = np.array([1, 5, 10, 20, 30, 39])
-    x_t = np.asarray(diffusion.add_noise(x0, t, noise, schedule.alpha_bars), np.float64)
+    x_t = convert_to_numpy(diffusion.add_noise(x0, t, noise, schedule.alpha_bars)).astype(
+        np.float64
+    )
     np.testing.assert_allclose(
         sampling.predict_x0(x_t, t, noise, schedule.alpha_bars), x0, atol=1e-4
     )
@@ -85,7 +88,7 @@ def test_predict_x0_inverts_the_forward_process():
 
 def test_step_embedding_is_sines_and_cosines():
     t = np.array([0, 1, 7, 199])
-    out = np.asarray(diffusion.StepEmbedding(8)(t))
+    out = convert_to_numpy(diffusion.StepEmbedding(8)(t))
     w = 10_000.0 ** (-np.arange(4) / 4)
     np.testing.assert_allclose(
         out, np.concatenate([np.sin(t[:, None] * w), np.cos(t[:, None] * w)], 1), atol=1e-5
@@ -110,7 +113,7 @@ def test_loss_is_the_mean_squared_noise_error():
     rng = np.random.default_rng(2)
     batch = {"data": rng.uniform(-1, 1, (8, 8, 8, 1)).astype("float32"), "label": np.arange(8) % 3}
     out = model(batch, training=True)
-    noise, predicted = np.asarray(out["noise"]), np.asarray(out["predicted"])
+    noise, predicted = convert_to_numpy(out["noise"]), convert_to_numpy(out["predicted"])
     assert noise.shape == predicted.shape == (8, 8, 8, 1)
     loss = float(model.compute_loss(x=batch, y_pred=out))
     assert loss == pytest.approx(np.mean((noise - predicted) ** 2), rel=1e-5)
@@ -189,7 +192,9 @@ def test_training_on_gaussian_data_approaches_the_optimal_loss():
     # The same draws of t and noise scored for the trained network, the exact optimum, and zero.
     t = rng.integers(1, config.steps + 1, len(x0))
     noise = rng.standard_normal(x0.shape)
-    x_t = np.asarray(diffusion.add_noise(x0, t, noise, model.schedule.alpha_bars), np.float64)
+    x_t = convert_to_numpy(diffusion.add_noise(x0, t, noise, model.schedule.alpha_bars)).astype(
+        np.float64
+    )
     trained = np.mean((model.predict_noise(x_t, t) - noise) ** 2)
     best = np.mean((optimal_noise(model.schedule)(x_t, t) - noise) ** 2)
     zero = np.mean(noise**2)

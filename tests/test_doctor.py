@@ -1,6 +1,6 @@
 import hashlib
 
-from genai_lessons import cli, data, doctor
+from genai_lessons import cli, data, doctor, downloads
 
 
 def by_name(checks):
@@ -22,7 +22,7 @@ def test_a_verified_cached_dataset_is_reported_as_cached(tmp_path, monkeypatch):
     cached = tmp_path / "genai_lessons" / "mnist.npz"
     cached.parent.mkdir()
     cached.write_bytes(b"pretend this is MNIST")
-    good = data.Remote(
+    good = downloads.Remote(
         "mnist.npz",
         "https://example.invalid/mnist.npz",
         hashlib.sha256(cached.read_bytes()).hexdigest(),

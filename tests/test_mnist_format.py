@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_lessons import data
+from genai_lessons import data, downloads
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mnist_idx"
 NAMES = (
@@ -42,7 +42,7 @@ def _sha256(path: Path) -> str:
 
 def _cache_with(tmp_path: Path, files: dict[str, Path]) -> Path:
     """A Keras-style cache folder holding `files` under the names the loader asks for."""
-    folder = tmp_path / "cache" / data.CACHE_SUBDIR
+    folder = tmp_path / "cache" / downloads.CACHE_SUBDIR
     folder.mkdir(parents=True)
     for fname, source in files.items():
         shutil.copyfile(source, folder / fname)
@@ -58,7 +58,9 @@ def test_fixture_is_in_idx_format():
 
 def test_idx_files_load_offline(tmp_path, monkeypatch):
     remotes = tuple(
-        data.Remote(f"fixture-{name}", f"https://invalid.example/{name}", _sha256(FIXTURE / name))
+        downloads.Remote(
+            f"fixture-{name}", f"https://invalid.example/{name}", _sha256(FIXTURE / name)
+        )
         for name in NAMES
     )
     monkeypatch.setitem(data.REMOTE_FILES, "fashion_mnist", remotes)
@@ -91,7 +93,9 @@ def test_mnist_npz_loads_offline(tmp_path, monkeypatch):
         x_test=read(NAMES[3]),
         y_test=read(NAMES[2]),
     )
-    remote = data.Remote("fixture-mnist.npz", "https://invalid.example/mnist.npz", _sha256(npz))
+    remote = downloads.Remote(
+        "fixture-mnist.npz", "https://invalid.example/mnist.npz", _sha256(npz)
+    )
     monkeypatch.setitem(data.REMOTE_FILES, "mnist", (remote,))
     split = data.load_images("mnist", cache_dir=_cache_with(tmp_path, {remote.fname: npz}))
     assert split.name == "mnist" and split.num_classes == 8  # labels up to 7

@@ -6,9 +6,10 @@ import dataclasses
 import keras
 import numpy as np
 import pytest
+from keras.ops import convert_to_numpy
 from sklearn.metrics import roc_auc_score
 
-from genai_lessons import backend, data, inference, vae
+from genai_lessons import autodiff, data, inference, latent, vae
 
 TINY = vae.VAEConfig(latent_dim=2, hidden_units=(32,), seed=3)
 
@@ -45,7 +46,7 @@ def test_kl_closed_form_matches_monte_carlo():
     )
     log_p = -0.5 * (z**2 + np.log(2 * np.pi))
     monte_carlo = np.mean(np.sum(log_q - log_p, axis=-1), axis=1)
-    closed = np.asarray(vae.kl_divergence(mean.astype("float32"), log_var.astype("float32")))
+    closed = convert_to_numpy(vae.kl_divergence(mean.astype("float32"), log_var.astype("float32")))
     assert closed.shape == (3,)
     np.testing.assert_allclose(closed, monte_carlo, atol=0.01, rtol=0.01)
     assert closed[0] == pytest.approx(0.0, abs=1e-7)  # q equal to the prior
@@ -55,9 +56,11 @@ def test_kl_is_non_negative_and_zero_only_at_the_prior():
     rng = np.random.default_rng(1)
     mean = rng.normal(scale=2.0, size=(1000, 5)).astype("float32")
     log_var = rng.normal(scale=2.0, size=(1000, 5)).astype("float32")
-    kl = np.asarray(vae.kl_divergence(mean, log_var))
+    kl = convert_to_numpy(vae.kl_divergence(mean, log_var))
     assert kl.shape == (1000,) and np.all(kl >= 0) and np.all(kl > 0)
-    zero = np.asarray(vae.kl_divergence(np.zeros((2, 5), "float32"), np.zeros((2, 5), "float32")))
+    zero = convert_to_numpy(
+        vae.kl_divergence(np.zeros((2, 5), "float32"), np.zeros((2, 5), "float32"))
+    )
     np.testing.assert_allclose(zero, 0.0, atol=1e-7)
 
 
@@ -67,7 +70,7 @@ def test_reconstruction_loss_is_binary_cross_entropy_summed_over_pixels():
     recon = rng.uniform(0.05, 0.95, size=(4, 8, 8, 1)).astype("float32")
     expected = -np.sum(images * np.log(recon) + (1 - images) * np.log(1 - recon), axis=(1, 2, 3))
     np.testing.assert_allclose(
-        np.asarray(vae.reconstruction_loss(images, recon)), expected, rtol=1e-4
+        convert_to_numpy(vae.reconstruction_loss(images, recon)), expected, rtol=1e-4
     )
 
 
@@ -76,10 +79,12 @@ def test_vae_loss_is_reconstruction_plus_beta_times_kl():
     images = data.load_digits().x_test[:16]
     out = model(images)
     loss = float(model.compute_loss(x=images, y_pred=out))
-    recon = np.asarray(out["reconstruction"], np.float64).clip(1e-7, 1 - 1e-7)
+    recon = convert_to_numpy(out["reconstruction"]).astype(np.float64).clip(1e-7, 1 - 1e-7)
     bce = -np.sum(images * np.log(recon) + (1 - images) * np.log(1 - recon), axis=(1, 2, 3))
-    var = np.exp(np.asarray(out["z_log_var"], np.float64))
-    kl = 0.5 * np.sum(var + np.asarray(out["z_mean"], np.float64) ** 2 - 1 - np.log(var), axis=1)
+    var = np.exp(convert_to_numpy(out["z_log_var"]).astype(np.float64))
+    kl = 0.5 * np.sum(
+        var + convert_to_numpy(out["z_mean"]).astype(np.float64) ** 2 - 1 - np.log(var), axis=1
+    )
     assert loss == pytest.approx(np.mean(bce) + 0.25 * np.mean(kl), rel=1e-4)
 
 
@@ -89,7 +94,7 @@ def test_vae_loss_is_reconstruction_plus_beta_times_kl():
 def test_sampling_reproduces_the_requested_mean_and_variance():
     mean = np.tile(np.array([[2.0, -1.0, 0.0]], "float32"), (50_000, 1))
     log_var = np.tile(np.log(np.array([[0.25, 4.0, 1.0]], "float32")), (50_000, 1))
-    z = np.asarray(vae.Sampling(seed=7)([mean, log_var]))
+    z = convert_to_numpy(vae.Sampling(seed=7)([mean, log_var]))
     assert z.shape == (50_000, 3)
     # Standard errors: std / sqrt(n) for the mean, about var * sqrt(2 / n) for the variance.
     np.testing.assert_allclose(z.mean(axis=0), [2.0, -1.0, 0.0], atol=0.03)
@@ -99,9 +104,9 @@ def test_sampling_reproduces_the_requested_mean_and_variance():
 
 def test_sampling_is_seeded_and_reproducible():
     mean, log_var = np.zeros((5, 4), "float32"), np.zeros((5, 4), "float32")
-    first = np.asarray(vae.Sampling(seed=11)([mean, log_var]))
-    again = np.asarray(vae.Sampling(seed=11)([mean, log_var]))
-    other = np.asarray(vae.Sampling(seed=12)([mean, log_var]))
+    first = convert_to_numpy(vae.Sampling(seed=11)([mean, log_var]))
+    again = convert_to_numpy(vae.Sampling(seed=11)([mean, log_var]))
+    other = convert_to_numpy(vae.Sampling(seed=12)([mean, log_var]))
     np.testing.assert_array_equal(first, again)
     assert not np.allclose(first, other)
     layer = vae.Sampling(seed=11)
@@ -112,7 +117,7 @@ def test_gradients_flow_through_the_sampling_step():
     layer = vae.Sampling(seed=5)
     mean = np.array([[0.5, -1.0]], "float32")
     log_var = np.array([[0.2, -0.4]], "float32")
-    z, (d_mean, d_log_var) = backend.grad_of_inputs(lambda m, v: layer([m, v]), [mean, log_var])
+    z, (d_mean, d_log_var) = autodiff.grad_of_inputs(lambda m, v: layer([m, v]), [mean, log_var])
     eps = (z - mean) / np.exp(log_var / 2)
     np.testing.assert_allclose(d_mean, 1.0)  # dz/dmean = 1
     np.testing.assert_allclose(d_log_var, 0.5 * np.exp(log_var / 2) * eps, rtol=1e-5)
@@ -127,7 +132,7 @@ def test_builders_give_the_documented_shapes():
     encoder, decoder = vae.build_encoder(config), vae.build_decoder(config)
     z_mean, z_log_var = encoder(images)
     assert z_mean.shape == (2, 3) and z_log_var.shape == (2, 3)
-    decoded = np.asarray(decoder(np.zeros((2, 3), "float32")))
+    decoded = convert_to_numpy(decoder(np.zeros((2, 3), "float32")))
     assert decoded.shape == (2, 8, 8, 1) and decoded.min() >= 0 and decoded.max() <= 1
     assert vae.build_encoder(config, variational=False)(images).shape == (2, 3)
     autoencoder = vae.build_autoencoder(config)
@@ -167,22 +172,22 @@ def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, digits, tmp_
     assert isinstance(loaded, vae.VAE) and loaded.beta == model.beta
     images = digits.x_test[:20]
     for a, b in zip(model.encoder(images), loaded.encoder(images)):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(convert_to_numpy(a), convert_to_numpy(b), rtol=1e-6, atol=1e-6)
     # The sampling layer's seed state is saved too: the next random draws agree.
     original, restored = model(images), loaded(images)
     for key in ("z", "reconstruction"):
         np.testing.assert_allclose(
-            np.asarray(original[key]), np.asarray(restored[key]), rtol=1e-6, atol=1e-6
+            convert_to_numpy(original[key]), convert_to_numpy(restored[key]), rtol=1e-6, atol=1e-6
         )
 
 
 def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
     model, _ = trained
     images = digits.x_test[:30]
-    z_mean, z_log_var = vae.encode(model, images)
+    z_mean, z_log_var = latent.encode(model, images)
     assert z_mean.shape == z_log_var.shape == (30, 4)
-    expected = np.asarray(model.decoder(np.asarray(model.encoder(images)[0])))
-    np.testing.assert_allclose(vae.reconstruct(model, images), expected, rtol=1e-5, atol=1e-6)
+    expected = convert_to_numpy(model.decoder(convert_to_numpy(model.encoder(images)[0])))
+    np.testing.assert_allclose(latent.reconstruct(model, images), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
         inference.predict(model.decoder, z_mean, batch_size=7), expected, rtol=1e-5, atol=1e-6
     )
@@ -190,9 +195,9 @@ def test_reconstruct_decodes_the_mean_code_in_chunks(trained, digits):
 
 def test_sample_prior_is_reproducible_and_in_range(trained):
     model, _ = trained
-    samples = vae.sample_prior(model.decoder, 6, seed=1)
+    samples = latent.sample_prior(model.decoder, 6, seed=1)
     assert samples.shape == (6, 8, 8, 1) and samples.min() >= 0 and samples.max() <= 1
-    np.testing.assert_array_equal(samples, vae.sample_prior(model.decoder, 6, seed=1))
+    np.testing.assert_array_equal(samples, latent.sample_prior(model.decoder, 6, seed=1))
 
 
 # --------------------------------------------------------------------------- anomaly scores
@@ -207,8 +212,8 @@ def test_anomaly_scores_separate_a_synthetic_anomaly_set(trained, digits):
     noise = rng.uniform(0, 1, size=(50, 8, 8, 1)).astype("float32")
     images = np.concatenate([normal, flipped.astype("float32"), noise])
     labels = np.r_[np.zeros(100), np.ones(100)]
-    for method in vae.SCORE_METHODS:
-        scores = vae.anomaly_scores(model, images, method=method)
+    for method in latent.SCORE_METHODS:
+        scores = latent.anomaly_scores(model, images, method=method)
         assert scores.shape == (200,) and np.all(np.isfinite(scores))
         assert roc_auc_score(labels, scores) > 0.8, method
 
@@ -216,17 +221,17 @@ def test_anomaly_scores_separate_a_synthetic_anomaly_set(trained, digits):
 def test_negative_elbo_is_at_least_its_reconstruction_term(trained, digits):
     model, _ = trained
     images = digits.x_test[:50]
-    neg_elbo = vae.negative_elbo(model, images, samples=4)
+    neg_elbo = latent.negative_elbo(model, images, samples=4)
     z_mean, z_log_var = model.encoder(images)
-    kl = np.asarray(vae.kl_divergence(z_mean, z_log_var))
+    kl = convert_to_numpy(vae.kl_divergence(z_mean, z_log_var))
     assert neg_elbo.shape == (50,) and np.all(neg_elbo > kl)
 
 
 def test_plain_autoencoder_scores_by_reconstruction_error(digits):
     autoencoder = vae.build_autoencoder(TINY)
     images = digits.x_test[:10]
-    scores = vae.anomaly_scores(autoencoder, images, method="reconstruction")
-    expected = ((np.asarray(autoencoder(images)) - images) ** 2).sum(axis=(1, 2, 3))
+    scores = latent.anomaly_scores(autoencoder, images, method="reconstruction")
+    expected = ((convert_to_numpy(autoencoder(images)) - images) ** 2).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
 
 
@@ -263,15 +268,15 @@ def test_bad_train_config_raises_naming_the_argument(field, value):
 def test_bad_arguments_to_functions_raise(trained, digits):
     model, _ = trained
     with pytest.raises(ValueError, match="method"):
-        vae.anomaly_scores(model, digits.x_test[:4], method="likelihood")
+        latent.anomaly_scores(model, digits.x_test[:4], method="likelihood")
     with pytest.raises(ValueError, match="needs a VAE"):
-        vae.anomaly_scores(vae.build_autoencoder(TINY), digits.x_test[:4], method="neg_elbo")
+        latent.anomaly_scores(vae.build_autoencoder(TINY), digits.x_test[:4], method="neg_elbo")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        vae.anomaly_scores(model, digits.x_test[:4] * 2 - 1)
+        latent.anomaly_scores(model, digits.x_test[:4] * 2 - 1)
     with pytest.raises(ValueError, match="shape"):
-        vae.negative_elbo(model, digits.x_test[:4, :, :, 0])
+        latent.negative_elbo(model, digits.x_test[:4, :, :, 0])
     with pytest.raises(ValueError, match="samples"):
-        vae.negative_elbo(model, digits.x_test[:4], samples=0)
+        latent.negative_elbo(model, digits.x_test[:4], samples=0)
     with pytest.raises(ValueError, match="image shape"):
         vae.train_vae(np.zeros((4, 6, 6, 1), "float32"), TINY)
     with pytest.raises(ValueError, match="seed"):
@@ -279,4 +284,4 @@ def test_bad_arguments_to_functions_raise(trained, digits):
     with pytest.raises(ValueError, match="beta"):
         vae.VAE(vae.build_encoder(TINY), vae.build_decoder(TINY), beta=-1.0)
     with pytest.raises(ValueError, match="n must"):
-        vae.sample_prior(model.decoder, 0)
+        latent.sample_prior(model.decoder, 0)

@@ -64,53 +64,6 @@ def test_a_wrong_type_is_both_a_type_error_and_a_value_error():
     )
 
 
-def test_check_ids_refuses_floats_negatives_and_ids_beyond_the_vocabulary():
-    np.testing.assert_array_equal(V.check_ids("ids", [0, 4], vocab_size=5), [0, 4])
-    assert V.check_ids("ids", [], min_length=0).dtype == np.int64
-    for bad, message in (
-        ([1.0, 2.0], "integer token ids"),
-        ([0, -1], r"\[0, 4\].*-1"),
-        ([5], r"\[0, 4\].*5"),
-        ([[1]], "1 dimension"),
-        ([], "at least 1 id"),
-    ):
-        with pytest.raises(ValueError, match=message):
-            V.check_ids("ids", bad, vocab_size=5)
-
-
-def test_check_labels_wants_one_integer_class_per_example():
-    np.testing.assert_array_equal(V.check_labels("labels", [[1], [0]], 2, batch=2), [1, 0])
-    np.testing.assert_array_equal(V.check_labels("labels", [1.0, 0.0], 2), [1, 0])
-    for bad, batch, message in (
-        ([0, 2], None, r"\[0, 1\]"),
-        ([-1], None, r"\[0, 1\]"),
-        ([0.5], None, "integer"),
-        ([math.nan], None, "integer"),
-        ([0], 2, "one label per example"),
-        ([], None, "empty"),
-    ):
-        with pytest.raises(ValueError, match=message):
-            V.check_labels("labels", bad, 2, batch=batch)
-
-
-def test_check_images_shape_range_and_nan():
-    images = np.full((2, 4, 4, 1), 0.5, np.float32)
-    assert V.check_images("images", images, (4, None, 1)).dtype == np.float32
-    assert V.check_images("images", images * 2 - 2, value_range="symmetric").min() == -1.0
-    nan = images.copy()
-    nan[0, 0, 0, 0] = math.nan
-    for bad, kwargs, message in (
-        (images[0], {}, "shape"),
-        (images[:0], {}, "at least one"),
-        (images, {"shape": (8, 8, 1)}, "image shape"),
-        (nan, {}, "1 NaN"),
-        (images * 3, {}, r"\[0, 1\]"),
-        (images - 2, {"value_range": "symmetric"}, r"\[-1, 1\]"),
-    ):
-        with pytest.raises(ValueError, match=message):
-            V.check_images("images", bad, **kwargs)
-
-
 @dataclasses.dataclass(frozen=True)
 class _Config:
     sizes: tuple = (1, 2)
