@@ -132,8 +132,14 @@ def keras():
 # XLA's CPU kernel for tanh in float64 (JAX) is an approximation accurate to about 1e-7
 # relative, not to the last bit (measured: 9e-8 off NumPy's tanh), so JAX gets wider margins,
 # still far below float32's (a float32 model misses these by orders of magnitude).
-_LOSS_RTOL = {"tensorflow": 1e-10, "torch": 1e-10, "jax": 3e-7}
-_GRAD_RTOL = {"tensorflow": 1e-6, "torch": 1e-6, "jax": 2e-5}
+# PyTorch: Keras (3.15) computes `ops.matmul` of two float64 tensors in float32 and casts the
+# result back, because `keras.backend.result_type("float64", "float64")` is "float32" on every
+# backend but TensorFlow (keras-team/keras#23704); a float64 Dense layer is therefore only as
+# exact as float32 in its matmul (measured here: loss 1e-7, gradients 2.5e-6 relative), while
+# PyTorch's own float64 matmul agrees with NumPy to 1e-15. Our float64 backprop is not the
+# cause: it agrees with finite differences to 1e-6 or better above.
+_LOSS_RTOL = {"tensorflow": 1e-10, "torch": 3e-7, "jax": 3e-7}
+_GRAD_RTOL = {"tensorflow": 1e-6, "torch": 2e-5, "jax": 2e-5}
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
