@@ -5,7 +5,7 @@ is real. `GAN` alternates their updates in its own `train_step`, so plain `fit` 
 bar, `BackupAndRestore`, `SampleSnapshots`) trains it; `GANConfig` sets the game (noise length,
 the two learning rates, the generator's loss). The networks come from
 `genai_lessons.gan_networks`; `count_modes` measures how many modes of a 2D mixture (the ring
-of Gaussians) the samples cover; `genai_lessons.digit_gan` is the lesson's DCGAN recipe.
+of Gaussians) the samples cover; `genai_lessons.dcgan` is the lesson's DCGAN recipe.
 """
 
 from __future__ import annotations

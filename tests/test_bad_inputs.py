@@ -27,7 +27,7 @@ import pytest  # noqa: E402
 from genai_lessons import (  # noqa: E402
     cnn,
     data,
-    digit_gan,
+    dcgan,
     gan,
     gan_networks,
     gradcheck,
@@ -827,10 +827,10 @@ for what, argument, kwargs in (
 ):
     args = {"images": images(4, low=-1.0), "epochs": 1, "batch_size": 4, "filters": 2, **kwargs}
     case(
-        "digit_gan",
+        "dcgan",
         f"train_digit_gan({what})",
         argument,
-        lambda a=args: digit_gan.train_digit_gan(**a),
+        lambda a=args: dcgan.train_digit_gan(**a),
     )
 
 # vae

@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.gan, gan_networks and digit_gan: builders and their configs, losses,
+"""Tests of genai_lessons.gan, gan_networks and dcgan: builders and their configs, losses,
 the alternating training step, snapshots, mode counting, save/load, resuming an interrupted run
 and the lesson's recipe."""
 
@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import backend, data, digit_gan, gan, gan_networks
+from genai_lessons import backend, data, dcgan, gan, gan_networks
 from genai_lessons.gan_networks import ImageNetworkConfig, PointNetworkConfig
 
 TINY_POINTS = PointNetworkConfig(latent_dim=4, units=16, hidden_layers=2)
@@ -120,11 +120,11 @@ def test_image_generator_shape_and_output_range_match_the_data(size, value_range
         (lambda: gan.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
         (lambda: gan.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0), "min_share"),
         (lambda: gan.SampleSnapshots([-1]), "epochs"),
-        (lambda: digit_gan.train_digit_gan(epochs=0), "epochs"),
-        (lambda: digit_gan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
-        (lambda: digit_gan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
+        (lambda: dcgan.train_digit_gan(epochs=0), "epochs"),
+        (lambda: dcgan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
+        (lambda: dcgan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
         (
-            lambda: digit_gan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)),
+            lambda: dcgan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)),
             r"\[-1, 1\]",
         ),
     ],
@@ -359,8 +359,8 @@ def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
 def test_train_digit_gan_is_reproducible_and_returns_images_in_range():
     images = data.load_digits("symmetric").x_train[:64]
     cfg = gan.GANConfig(latent_dim=4, seed=5)
-    first = digit_gan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
-    second = digit_gan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
+    first = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
+    second = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
     samples = first.generate(10)
     assert samples.shape == (10, 8, 8, 1) and samples.min() >= -1 and samples.max() <= 1
     np.testing.assert_array_equal(samples, second.generate(10))
