@@ -2,9 +2,10 @@
 
 The generator maps noise z to data; the discriminator outputs the probability that its input
 is real. `GAN` alternates their updates in its own `train_step`, so plain `fit` (with progress
-bar, `BackupAndRestore`, `SampleSnapshots`) trains it. Builders cover 2D points (the ring of
-Gaussians) and small square images (8x8 digits, 28x28 MNIST). `count_modes` measures how
-many modes of the ring the samples cover; `train_digit_gan` is the lesson's DCGAN recipe.
+bar, `BackupAndRestore`, `SampleSnapshots`) trains it; `GANConfig` sets the game (noise length,
+the two learning rates, the generator's loss). The networks come from
+`genai_lessons.gan_networks`; `count_modes` measures how many modes of a 2D mixture (the ring
+of Gaussians) the samples cover; `genai_lessons.dcgan` is the lesson's DCGAN recipe.
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ from dataclasses import asdict, dataclass
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import ops
 
 from genai_lessons import backend
 from genai_lessons.validation import (
-    ArgumentTypeError,
     check_array,
     check_choice,
     check_concrete,
-    check_images,
     check_int,
     check_number,
     check_seed,
@@ -30,7 +29,6 @@ from genai_lessons.validation import (
 )
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
-OUTPUT_RANGES = {"symmetric": "tanh", "unit": "sigmoid"}  # image value range -> activation
 
 
 @dataclass(frozen=True)
@@ -59,108 +57,6 @@ class GANConfig:
 
 def _check_smoothing(label_smoothing) -> float:
     return check_number("label_smoothing", label_smoothing, 0.0, 0.5, inclusive=(True, False))
-
-
-def _positive_ints(**values) -> None:
-    for name, value in values.items():
-        check_int(name, value)
-
-
-# --------------------------------------------------------------------------- builders
-
-
-def build_point_generator(
-    latent_dim: int = 16, data_dim: int = 2, units: int = 128, hidden_layers: int = 3
-) -> keras.Model:
-    """An MLP from noise (batch, latent_dim) to points (batch, data_dim), linear output."""
-    _positive_ints(
-        latent_dim=latent_dim, data_dim=data_dim, units=units, hidden_layers=hidden_layers
-    )
-    z = keras.Input((latent_dim,), name="noise")
-    x = z
-    for i in range(hidden_layers):
-        x = layers.Dense(units, activation="relu", name=f"hidden_{i + 1}")(x)
-    points = layers.Dense(data_dim, name="points")(x)  # unbounded, like the data
-    return keras.Model(z, points, name="point_generator")
-
-
-def build_point_discriminator(
-    data_dim: int = 2, units: int = 128, hidden_layers: int = 3
-) -> keras.Model:
-    """An MLP from points (batch, data_dim) to P(real) of shape (batch, 1)."""
-    _positive_ints(data_dim=data_dim, units=units, hidden_layers=hidden_layers)
-    points = keras.Input((data_dim,), name="points")
-    x = points
-    for i in range(hidden_layers):
-        # Leaky ReLU keeps a gradient flowing back to the generator everywhere.
-        x = layers.Dense(units, name=f"hidden_{i + 1}")(x)
-        x = layers.LeakyReLU(0.2, name=f"leaky_{i + 1}")(x)
-    p_real = layers.Dense(1, activation="sigmoid", name="p_real")(x)
-    return keras.Model(points, p_real, name="point_discriminator")
-
-
-def _check_image_size(image_size: int) -> None:
-    check_int("image_size", image_size, minimum=4)
-    if image_size % 4:
-        raise ValueError(
-            f"image_size must be divisible by 4 (two 2x upsamplings), got {image_size!r}"
-        )
-
-
-def _check_value_range(value_range) -> str:
-    return check_choice("value_range", value_range, OUTPUT_RANGES)
-
-
-def build_image_generator(
-    latent_dim: int = 16,
-    image_size: int = 8,
-    channels: int = 1,
-    filters: int = 32,
-    value_range: str = "symmetric",
-) -> keras.Model:
-    """A DCGAN generator: noise (batch, latent_dim) -> images (batch, size, size, channels).
-
-    A dense layer makes a (size/4)x(size/4) feature map, two stride-2 transposed convolutions
-    double it twice, and the output activation matches the data: tanh for [-1, 1]
-    ("symmetric"), sigmoid for [0, 1] ("unit").
-    """
-    _positive_ints(latent_dim=latent_dim, channels=channels, filters=filters)
-    _check_image_size(image_size)
-    _check_value_range(value_range)
-    start = image_size // 4
-    z = keras.Input((latent_dim,), name="noise")
-    x = layers.Dense(start * start * 2 * filters, use_bias=False, name="project")(z)
-    x = layers.BatchNormalization(name="project_bn")(x)
-    x = layers.ReLU(name="project_relu")(x)
-    x = layers.Reshape((start, start, 2 * filters), name="to_map")(x)
-    for i, width in enumerate((filters, filters // 2 or 1)):
-        x = layers.Conv2DTranspose(
-            width, 4, strides=2, padding="same", use_bias=False, name=f"up_{i + 1}"
-        )(x)
-        x = layers.BatchNormalization(name=f"up_{i + 1}_bn")(x)
-        x = layers.ReLU(name=f"up_{i + 1}_relu")(x)
-    images = layers.Conv2D(
-        channels, 3, padding="same", activation=OUTPUT_RANGES[value_range], name="images"
-    )(x)
-    return keras.Model(z, images, name="image_generator")
-
-
-def build_image_discriminator(
-    image_size: int = 8, channels: int = 1, filters: int = 32, dropout: float = 0.0
-) -> keras.Model:
-    """A DCGAN discriminator: images (batch, size, size, channels) -> P(real) (batch, 1)."""
-    _positive_ints(channels=channels, filters=filters)
-    _check_image_size(image_size)
-    check_number("dropout", dropout, 0.0, 1.0, inclusive=(True, False))
-    images = keras.Input((image_size, image_size, channels), name="images")
-    x = images
-    for i, width in enumerate((filters // 2 or 1, filters)):
-        x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"down_{i + 1}")(x)
-        x = layers.LeakyReLU(0.2, name=f"down_{i + 1}_leaky")(x)
-        x = layers.Dropout(dropout, name=f"down_{i + 1}_dropout")(x)
-    x = layers.Flatten(name="flatten")(x)
-    p_real = layers.Dense(1, activation="sigmoid", name="p_real")(x)
-    return keras.Model(images, p_real, name="image_discriminator")
 
 
 # --------------------------------------------------------------------------- losses
@@ -403,79 +299,3 @@ def count_modes(
     nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= max_distance
     shares = np.bincount(nearest[close], minlength=len(centres)) / len(samples)
     return ModeCoverage(int((shares >= min_share).sum()), float(close.mean()), shares)
-
-
-# --------------------------------------------------------------------------- the digits recipe
-
-DIGITS_CONFIG = GANConfig(latent_dim=16, generator_lr=2e-4, discriminator_lr=1e-3)
-"""The lesson's DCGAN recipe for the 8x8 digits (images in [-1, 1]). The discriminator learns
-five times faster than the generator (a two time-scale update rule). Lesson 3 measures, over
-several seeds, what happens with the two rates swapped: the generator collapses onto one or two
-digits."""
-
-DIGITS_EPOCHS = 60  # passes over the 1,437 training digits: about 2,700 steps at batch size 32
-
-
-def train_digit_gan(
-    config: GANConfig = DIGITS_CONFIG,
-    epochs: int = DIGITS_EPOCHS,
-    batch_size: int = 32,
-    images=None,
-    filters: int = 32,
-    callbacks=(),
-    verbose=0,
-) -> GAN:
-    """Train the lesson's DCGAN on the digits' training split and return the `GAN`.
-
-    Reseeds Keras's global random state with `config.seed`, so that every call with the same
-    arguments gives the same model on one machine.
-
-    Args:
-        config: the game's settings (default: the lesson's recipe).
-        epochs: passes over the training images.
-        batch_size: real images per step.
-        images: (batch, size, size, 1) in [-1, 1]; default `data.load_digits("symmetric").x_train`.
-        filters: width of both networks.
-        callbacks: extra Keras callbacks (progress, BackupAndRestore, SampleSnapshots).
-        verbose: passed to `fit`.
-
-    Returns:
-        The trained GAN; `model.generate(n)` gives n images in [-1, 1].
-    """
-    check_type("config", config, GANConfig)
-    _positive_ints(epochs=epochs, batch_size=batch_size, filters=filters)
-    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
-        raise ArgumentTypeError(
-            f"callbacks must be a list of Keras callbacks, got {describe(callbacks)}"
-        )
-    if images is None:
-        from genai_lessons import data
-
-        images = data.load_digits("symmetric").x_train
-    # [-1, 1]: the generator ends in tanh.
-    images = check_images("images", images, value_range="symmetric")
-    if images.shape[1] != images.shape[2] or len(images) < batch_size:
-        raise ValueError(
-            f"images must have shape (batch, size, size, channels) with at least "
-            f"batch_size={batch_size} images, got shape {images.shape}"
-        )
-    # Whole batches only: real and fake batches then always have the same size.
-    images = images[: len(images) // batch_size * batch_size]
-    size, channels = images.shape[1], images.shape[3]
-    keras.utils.set_random_seed(config.seed)  # same weights and batches on every call
-    model = GAN(
-        build_image_generator(config.latent_dim, size, channels, filters),
-        build_image_discriminator(size, channels, filters),
-        config,
-        name="digit_gan",
-    )
-    model.compile()
-    model.fit(
-        images,
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        callbacks=list(callbacks),
-        verbose=verbose,
-    )
-    return model

@@ -1,10 +1,9 @@
-"""Neural networks from scratch in NumPy, a gradient check, and the same network in Keras.
+"""Neural networks from scratch in NumPy.
 
 `MLP` is a multi-layer perceptron written out in plain NumPy so that every step can be read:
 the forward pass keeps what backpropagation needs, `backward` applies the chain rule layer by
-layer, `update` takes one gradient-descent step. `gradient_check` compares its gradients with
-central finite differences. `build_mlp` makes the same architecture as a Keras model, with the
-same weight layout (`model.set_weights(mlp.params)` copies one into the other).
+layer, `update` takes one gradient-descent step. `genai_lessons.gradcheck` checks its gradients
+against finite differences; `genai_lessons.mlp.build_mlp` makes the same network in Keras.
 
 Shapes: inputs (batch, features), weights (fan_in, fan_out), biases (fan_out,), labels (batch,)
 int class indices (0 or 1 for a sigmoid output).
@@ -12,7 +11,7 @@ int class indices (0 or 1 for a sigmoid output).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,7 +27,6 @@ from genai_lessons.validation import (
 )
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")  # "linear" (logits) for Keras models only
 FLOAT_DTYPES = ("float32", "float64")
 
 
@@ -59,9 +57,7 @@ def activation(name: str, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
     if name == "sigmoid":
         return sigmoid(z)
-    if name == "linear":
-        return z
-    raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
+    return z  # "linear" (check_choice refused every other name)
 
 
 def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
@@ -75,9 +71,7 @@ def activation_derivative(name: str, z: np.ndarray) -> np.ndarray:
     if name == "sigmoid":
         s = sigmoid(z)
         return s * (1.0 - s)
-    if name == "linear":
-        return np.ones_like(z)
-    raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
+    return np.ones_like(z)  # "linear"
 
 
 # --------------------------------------------------------------------------- losses
@@ -101,15 +95,12 @@ def cross_entropy(
     if output_activation == "softmax":
         picked = output[np.arange(len(labels)), labels]
         return float(-np.mean(np.log(np.maximum(picked, tiny))))
-    if output_activation == "sigmoid":
-        p = output.ravel()
-        return float(
-            -np.mean(
-                labels * np.log(np.maximum(p, tiny))
-                + (1 - labels) * np.log(np.maximum(1 - p, tiny))
-            )
+    p = output.ravel()  # sigmoid: one probability per example
+    return float(
+        -np.mean(
+            labels * np.log(np.maximum(p, tiny)) + (1 - labels) * np.log(np.maximum(1 - p, tiny))
         )
-    raise ValueError(f"output_activation must be softmax or sigmoid; got {output_activation!r}")
+    )
 
 
 def one_hot(labels: np.ndarray, classes: int, dtype=np.float64) -> np.ndarray:
@@ -145,16 +136,6 @@ def _probabilities(argument: str, output) -> np.ndarray:
             f"got values from {array.min():.4g} to {array.max():.4g}"
         )
     return array
-
-
-def _check_hidden_sizes(hidden_sizes) -> None:
-    if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
-        raise ValueError(f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}")
-    for units in hidden_sizes:
-        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
-            raise ValueError(
-                f"hidden_sizes must be a list of positive integers, got {hidden_sizes!r}"
-            )
 
 
 # --------------------------------------------------------------------------- the NumPy network
@@ -316,143 +297,3 @@ class MLP:
         loss = cross_entropy(output, self._labels(labels, len(output)), self.output_activation)
         self.update(self.backward(cache, labels), learning_rate)
         return loss
-
-
-# --------------------------------------------------------------------------- gradient check
-
-
-def numerical_gradient(
-    loss_fn: Callable[[], float], param: np.ndarray, epsilon: float = 1e-6
-) -> np.ndarray:
-    """Central finite differences (L(p + eps) - L(p - eps)) / (2 eps) for every entry of `param`.
-
-    `loss_fn` takes no arguments and must read `param`, which is nudged in place and restored.
-    """
-    _check_gradient_args(loss_fn, [param], epsilon, "param")
-    grad = np.zeros_like(param, dtype=np.float64)
-    for index in np.ndindex(param.shape):
-        saved = param[index]
-        param[index] = saved + epsilon
-        plus = loss_fn()
-        param[index] = saved - epsilon
-        minus = loss_fn()
-        param[index] = saved
-        grad[index] = (plus - minus) / (2.0 * epsilon)
-    return grad
-
-
-def _check_gradient_args(loss_fn, params, epsilon, argument: str) -> None:
-    if not callable(loss_fn):
-        raise ArgumentTypeError(
-            f"loss_fn must be a function of no arguments, got {describe(loss_fn)}"
-        )
-    for param in params:
-        if not isinstance(param, np.ndarray) or not np.issubdtype(param.dtype, np.floating):
-            raise ArgumentTypeError(
-                f"{argument} must be a float NumPy array (nudged in place), got {describe(param)}"
-            )
-    check_number("epsilon", epsilon, 0.0, inclusive=False)
-
-
-def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """||a - b|| / (||a|| + ||b||): 0 when equal, about 1e-8 or less for a correct float64 backprop."""
-    a = check_array("a", a, min_length=0)
-    b = check_array("b", b, min_length=0)
-    if a.shape != b.shape:
-        raise ValueError(
-            f"a and b must have the same shape, got {a.shape} and b of shape {b.shape}"
-        )
-    scale = np.linalg.norm(a) + np.linalg.norm(b)
-    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
-
-
-def gradient_check(
-    loss_fn: Callable[[], float],
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    epsilon: float = 1e-6,
-) -> float:
-    """Compare analytic gradients with central finite differences.
-
-    Args:
-        loss_fn: no-argument function returning the loss computed from `params`.
-        params: the parameter arrays (modified in place during the check, then restored).
-        grads: the gradients to check, one per parameter, same shapes.
-        epsilon: the finite-difference step (1e-6 suits float64).
-
-    Returns:
-        The largest `relative_error` over the parameter arrays.
-    """
-    if len(params) != len(grads):
-        raise ValueError(
-            f"params and grads must pair up, got {len(params)} params but {len(grads)} grads"
-        )
-    _check_gradient_args(loss_fn, params, epsilon, "params")
-    for param, grad in zip(params, grads):
-        if param.dtype != np.float64:
-            raise ValueError(f"params must be float64 for a gradient check, got {param.dtype}")
-        if np.shape(grad) != param.shape:
-            raise ValueError(
-                f"grads must match the params' shapes, got {np.shape(grad)} for {param.shape}"
-            )
-    return max(
-        relative_error(grad, numerical_gradient(loss_fn, param, epsilon))
-        for param, grad in zip(params, grads)
-    )
-
-
-# --------------------------------------------------------------------------- Keras
-
-
-def build_mlp(
-    input_size: int,
-    hidden_sizes: Sequence[int],
-    output_size: int,
-    activation: str = "relu",
-    output_activation: str = "softmax",
-    name: str = "mlp",
-    dtype: str | None = None,
-):
-    """The same multi-layer perceptron as a Keras model.
-
-    Args:
-        input_size: features per example (e.g. 64 for flattened 8x8 images).
-        hidden_sizes: units of each hidden layer; empty for no hidden layer.
-        output_size: output units (classes for softmax, 1 for a binary sigmoid).
-        activation: hidden-layer activation, one of `ACTIVATIONS`.
-        output_activation: "softmax", "sigmoid" or "linear" (logits, for `from_logits=True`).
-        name: the model's name.
-        dtype: "float32" or "float64"; None uses Keras's default (float32).
-
-    Returns:
-        A `keras.Model` from (batch, input_size) to (batch, output_size), layers named
-        "hidden_1", ..., "output".
-    """
-    import keras
-
-    check_int("input_size", input_size)
-    _check_hidden_sizes(hidden_sizes)
-    check_int("output_size", output_size)
-    check_choice("activation", activation, ACTIVATIONS)
-    check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
-    if output_activation == "softmax" and output_size < 2:
-        raise ValueError(f"output_size must be >= 2 with a softmax output, got {output_size!r}")
-    if not isinstance(name, str) or not name or "/" in name:
-        raise ValueError(f"name must be a non-empty string without '/', got {name!r}")
-    if dtype is not None:
-        check_choice("dtype", dtype, FLOAT_DTYPES)
-        if dtype == "float64":
-            from genai_lessons import backend
-
-            backend.require_float64()  # JAX would silently compute in float32
-
-    inputs = keras.Input(shape=(int(input_size),), name="inputs", dtype=dtype)
-    h = inputs
-    for index, units in enumerate(hidden_sizes, start=1):
-        h = keras.layers.Dense(
-            int(units), activation=activation, name=f"hidden_{index}", dtype=dtype
-        )(h)
-    outputs = keras.layers.Dense(
-        int(output_size), activation=output_activation, name="output", dtype=dtype
-    )(h)
-    return keras.Model(inputs, outputs, name=name)

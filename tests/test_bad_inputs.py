@@ -27,11 +27,15 @@ import pytest  # noqa: E402
 from genai_lessons import (  # noqa: E402
     cnn,
     data,
+    dcgan,
     downloads,
     gan,
+    gan_networks,
+    gradcheck,
     judge,
     latent,
     metrics,
+    mlp,
     nn,
     results,
     runner,
@@ -50,11 +54,16 @@ SCRATCH = tempfile.TemporaryDirectory()  # removed when the test process ends
 # --------------------------------------------------------------------------- tiny objects
 
 
+TINY_IMAGES = gan_networks.ImageNetworkConfig(latent_dim=4, image_size=8, channels=1, filters=4)
+
+
 @functools.cache
 def tiny_gan():
     config = gan.GANConfig(latent_dim=4)
     return gan.GAN(
-        gan.build_image_generator(4, 8, 1, 4), gan.build_image_discriminator(8, 1, 4), config
+        gan_networks.build_image_generator(TINY_IMAGES),
+        gan_networks.build_image_discriminator(TINY_IMAGES),
+        config,
     )
 
 
@@ -96,7 +105,7 @@ def notebook_file() -> Path:
     return path
 
 
-def mlp():
+def tiny_mlp():
     return nn.MLP([2, 3, 2], seed=0)
 
 
@@ -389,9 +398,9 @@ for what, value in (
     ("None", None),
     ("strings", [["a", "b"]]),
 ):
-    case("nn", f"MLP.forward({what})", "x", lambda v=value: mlp().forward(v))
-    case("nn", f"MLP.predict({what})", "x", lambda v=value: mlp().predict(v))
-    case("nn", f"MLP.loss({what})", "x", lambda v=value: mlp().loss(v, Y))
+    case("nn", f"MLP.forward({what})", "x", lambda v=value: tiny_mlp().forward(v))
+    case("nn", f"MLP.predict({what})", "x", lambda v=value: tiny_mlp().predict(v))
+    case("nn", f"MLP.loss({what})", "x", lambda v=value: tiny_mlp().loss(v, Y))
 for what, value in (
     ("label -1", [0, 1, 1, -1]),
     ("label 2 of 2 classes", [0, 1, 1, 2]),
@@ -401,13 +410,15 @@ for what, value in (
     ("2D labels", np.zeros((4, 2))),
     ("None", None),
 ):
-    case("nn", f"MLP.loss({what})", "labels", lambda v=value: mlp().loss(X, v))
-    case("nn", f"MLP.train_step({what})", "labels", lambda v=value: mlp().train_step(X, v, 0.1))
+    case("nn", f"MLP.loss({what})", "labels", lambda v=value: tiny_mlp().loss(X, v))
+    case(
+        "nn", f"MLP.train_step({what})", "labels", lambda v=value: tiny_mlp().train_step(X, v, 0.1)
+    )
     case(
         "nn",
         f"MLP.backward({what})",
         "labels",
-        lambda v=value: mlp().backward(mlp().forward(X)[1], v),
+        lambda v=value: tiny_mlp().backward(tiny_mlp().forward(X)[1], v),
     )
     case(
         "nn",
@@ -420,26 +431,26 @@ for value in (NAN, -0.1, INF, "0.1", None, 0):
         "nn",
         f"MLP.train_step(learning_rate={value!r})",
         "learning_rate",
-        lambda v=value: mlp().train_step(X, Y, v),
+        lambda v=value: tiny_mlp().train_step(X, Y, v),
     )
     case(
         "nn",
         f"MLP.update(learning_rate={value!r})",
         "learning_rate",
-        lambda v=value: mlp().update([np.zeros_like(p) for p in mlp().params], v),
+        lambda v=value: tiny_mlp().update([np.zeros_like(p) for p in tiny_mlp().params], v),
     )
-case("nn", "MLP.update(too few grads)", "grads", lambda: mlp().update([np.zeros((2, 3))], 0.1))
+case("nn", "MLP.update(too few grads)", "grads", lambda: tiny_mlp().update([np.zeros((2, 3))], 0.1))
 case(
     "nn",
     "MLP.update(wrong grad shapes)",
     "grads",
-    lambda: mlp().update([np.zeros((3, 3))] * 4, 0.1),
+    lambda: tiny_mlp().update([np.zeros((3, 3))] * 4, 0.1),
 )
 case(
     "nn",
     "MLP.update(NaN grads)",
     "grads",
-    lambda: mlp().update([with_nan(p) for p in mlp().params], 0.1),
+    lambda: tiny_mlp().update([with_nan(p) for p in tiny_mlp().params], 0.1),
 )
 case(
     "nn",
@@ -480,55 +491,68 @@ for what, labels, classes, argument in (
     case("nn", f"one_hot({what})", argument, lambda v=labels, c=classes: nn.one_hot(v, c))
 for value in (0, -1e-6, NAN, INF, "1e-6"):
     case(
-        "nn",
+        "gradcheck",
         f"numerical_gradient(epsilon={value!r})",
         "epsilon",
-        lambda v=value: nn.numerical_gradient(lambda: 0.0, np.zeros(3), epsilon=v),
+        lambda v=value: gradcheck.numerical_gradient(lambda: 0.0, np.zeros(3), epsilon=v),
     )
     case(
-        "nn",
+        "gradcheck",
         f"gradient_check(epsilon={value!r})",
         "epsilon",
-        lambda v=value: nn.gradient_check(lambda: 0.0, [np.zeros(3)], [np.zeros(3)], epsilon=v),
+        lambda v=value: gradcheck.gradient_check(
+            lambda: 0.0, [np.zeros(3)], [np.zeros(3)], epsilon=v
+        ),
     )
 case(
-    "nn", "numerical_gradient(loss_fn=3)", "loss_fn", lambda: nn.numerical_gradient(3, np.zeros(3))
+    "gradcheck",
+    "numerical_gradient(loss_fn=3)",
+    "loss_fn",
+    lambda: gradcheck.numerical_gradient(3, np.zeros(3)),
 )
 case(
-    "nn",
+    "gradcheck",
     "numerical_gradient(param=list)",
     "param",
-    lambda: nn.numerical_gradient(lambda: 0.0, [0.0, 1.0]),
+    lambda: gradcheck.numerical_gradient(lambda: 0.0, [0.0, 1.0]),
 )
 case(
-    "nn",
+    "gradcheck",
     "numerical_gradient(int param)",
     "param",
-    lambda: nn.numerical_gradient(lambda: 0.0, np.zeros(3, int)),
+    lambda: gradcheck.numerical_gradient(lambda: 0.0, np.zeros(3, int)),
 )
 case(
-    "nn",
+    "gradcheck",
     "gradient_check(grads of other shapes)",
     "grads",
-    lambda: nn.gradient_check(lambda: 0.0, [np.zeros(3)], [np.zeros(4)]),
+    lambda: gradcheck.gradient_check(lambda: 0.0, [np.zeros(3)], [np.zeros(4)]),
 )
 case(
-    "nn",
+    "gradcheck",
     "gradient_check(float32 params)",
     "params",
-    lambda: nn.gradient_check(lambda: 0.0, [np.zeros(3, np.float32)], [np.zeros(3)]),
+    lambda: gradcheck.gradient_check(lambda: 0.0, [np.zeros(3, np.float32)], [np.zeros(3)]),
 )
 case(
-    "nn",
+    "gradcheck",
     "gradient_check(loss_fn=None)",
     "loss_fn",
-    lambda: nn.gradient_check(None, [np.zeros(3)], [np.zeros(3)]),
+    lambda: gradcheck.gradient_check(None, [np.zeros(3)], [np.zeros(3)]),
 )
 case(
-    "nn", "relative_error(shapes differ)", "b", lambda: nn.relative_error(np.zeros(3), np.zeros(4))
+    "gradcheck",
+    "relative_error(shapes differ)",
+    "b",
+    lambda: gradcheck.relative_error(np.zeros(3), np.zeros(4)),
 )
-case("nn", "relative_error(NaN)", "a", lambda: nn.relative_error(with_nan(np.ones(3)), np.ones(3)))
-case("nn", "relative_error(None)", "b", lambda: nn.relative_error(np.ones(3), None))
+case(
+    "gradcheck",
+    "relative_error(NaN)",
+    "a",
+    lambda: gradcheck.relative_error(with_nan(np.ones(3)), np.ones(3)),
+)
+case("gradcheck", "relative_error(None)", "b", lambda: gradcheck.relative_error(np.ones(3), None))
 case("nn", "activation('gelu')", "name", lambda: nn.activation("gelu", np.zeros(3)))
 case(
     "nn",
@@ -553,8 +577,13 @@ for name, value in (
     ("dtype", "int8"),
 ):
     kwargs = {"input_size": 2, "hidden_sizes": [3], "output_size": 2, name: value}
-    case("nn", f"build_mlp({name}={value!r})", name, lambda k=kwargs: nn.build_mlp(**k))
-case("nn", "build_mlp(softmax with output_size=1)", "output_size", lambda: nn.build_mlp(2, [3], 1))
+    case("mlp", f"build_mlp({name}={value!r})", name, lambda k=kwargs: mlp.build_mlp(**k))
+case(
+    "mlp",
+    "build_mlp(softmax with output_size=1)",
+    "output_size",
+    lambda: mlp.build_mlp(input_size=2, hidden_sizes=[3], output_size=1),
+)
 
 # cnn
 for name, value in (
@@ -673,17 +702,17 @@ for name, value in (
     ("hidden_layers", -1),
 ):
     case(
-        "gan",
+        "gan_networks",
         f"build_point_generator({name}={value!r})",
         name,
-        lambda n=name, v=value: gan.build_point_generator(**{n: v}),
+        lambda n=name, v=value: gan_networks.build_point_generator(**{n: v}),
     )
 for name, value in (("data_dim", 0), ("units", None), ("hidden_layers", 0)):
     case(
-        "gan",
+        "gan_networks",
         f"build_point_discriminator({name}={value!r})",
         name,
-        lambda n=name, v=value: gan.build_point_discriminator(**{n: v}),
+        lambda n=name, v=value: gan_networks.build_point_discriminator(**{n: v}),
     )
 for name, value in (
     ("latent_dim", 0),
@@ -696,10 +725,10 @@ for name, value in (
     ("value_range", None),
 ):
     case(
-        "gan",
+        "gan_networks",
         f"build_image_generator({name}={value!r})",
         name,
-        lambda n=name, v=value: gan.build_image_generator(**{n: v}),
+        lambda n=name, v=value: gan_networks.build_image_generator(**{n: v}),
     )
 for name, value in (
     ("image_size", 10),
@@ -710,10 +739,10 @@ for name, value in (
     ("dropout", "0.3"),
 ):
     case(
-        "gan",
+        "gan_networks",
         f"build_image_discriminator({name}={value!r})",
         name,
-        lambda n=name, v=value: gan.build_image_discriminator(**{n: v}),
+        lambda n=name, v=value: gan_networks.build_image_discriminator(**{n: v}),
     )
 P = np.full((4, 1), 0.5, dtype="float32")
 for value in (NAN, 0.5, -0.1, "0.1"):
@@ -748,7 +777,9 @@ case(
     "GAN(generator and discriminator disagree)",
     "discriminator",
     lambda: gan.GAN(
-        tiny_gan().generator, gan.build_image_discriminator(16, 1, 4), gan.GANConfig(latent_dim=4)
+        tiny_gan().generator,
+        gan_networks.build_image_discriminator(TINY_IMAGES, image_size=16),
+        gan.GANConfig(latent_dim=4),
     ),
 )
 for name, value in (
@@ -802,7 +833,12 @@ for what, argument, kwargs in (
     ("callbacks=3", "callbacks", {"callbacks": 3}),
 ):
     args = {"images": images(4, low=-1.0), "epochs": 1, "batch_size": 4, "filters": 2, **kwargs}
-    case("gan", f"train_digit_gan({what})", argument, lambda a=args: gan.train_digit_gan(**a))
+    case(
+        "dcgan",
+        f"train_digit_gan({what})",
+        argument,
+        lambda a=args: dcgan.train_digit_gan(**a),
+    )
 
 # vae
 for name, value in (

@@ -1,5 +1,6 @@
-"""Tests of genai_lessons.gan: builders, losses, the alternating training step, snapshots,
-mode counting, save/load and resuming an interrupted run."""
+"""Tests of genai_lessons.gan, gan_networks and dcgan: builders and their configs, losses,
+the alternating training step, snapshots, mode counting, save/load, resuming an interrupted run
+and the lesson's recipe."""
 
 import math
 
@@ -7,15 +8,23 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import backend, data, gan
+from genai_lessons import backend, data, dcgan, gan, gan_networks
+from genai_lessons.gan_networks import ImageNetworkConfig, PointNetworkConfig
+
+TINY_POINTS = PointNetworkConfig(latent_dim=4, units=16, hidden_layers=2)
+TINY_IMAGES = ImageNetworkConfig(latent_dim=4, image_size=8, filters=8)
+
+
+def numpy(x):
+    return keras.ops.convert_to_numpy(x)
 
 
 def tiny_point_gan(seed=0, **config) -> gan.GAN:
     keras.utils.set_random_seed(seed)
     cfg = gan.GANConfig(latent_dim=4, seed=seed, **config)
     model = gan.GAN(
-        gan.build_point_generator(4, units=16, hidden_layers=2),
-        gan.build_point_discriminator(units=16, hidden_layers=2),
+        gan_networks.build_point_generator(TINY_POINTS),
+        gan_networks.build_point_discriminator(TINY_POINTS),
         cfg,
     )
     model.compile()
@@ -26,8 +35,8 @@ def tiny_image_gan(seed=0) -> gan.GAN:
     keras.utils.set_random_seed(seed)
     cfg = gan.GANConfig(latent_dim=4, seed=seed)
     model = gan.GAN(
-        gan.build_image_generator(4, image_size=8, filters=8),
-        gan.build_image_discriminator(8, filters=8),
+        gan_networks.build_image_generator(TINY_IMAGES),
+        gan_networks.build_image_discriminator(TINY_IMAGES),
         cfg,
     )
     model.compile()
@@ -35,7 +44,7 @@ def tiny_image_gan(seed=0) -> gan.GAN:
 
 
 def values(variables):
-    return [v.numpy().copy() for v in variables]
+    return [numpy(v).copy() for v in variables]
 
 
 def changed(before, variables):
@@ -46,11 +55,11 @@ def changed(before, variables):
 
 
 def test_point_networks_shapes_and_ranges():
-    generator = gan.build_point_generator(latent_dim=3, data_dim=2, units=8)
-    discriminator = gan.build_point_discriminator(data_dim=2, units=8)
+    generator = gan_networks.build_point_generator(latent_dim=3, data_dim=2, units=8)
+    discriminator = gan_networks.build_point_discriminator(data_dim=2, units=8)
     points = generator(np.random.default_rng(0).normal(size=(5, 3)).astype("float32"))
     assert points.shape == (5, 2)
-    p_real = np.asarray(discriminator(10 * np.ones((5, 2), "float32")))
+    p_real = numpy(discriminator(10 * np.ones((5, 2), "float32")))
     assert p_real.shape == (5, 1) and np.all((p_real >= 0) & (p_real <= 1))
 
 
@@ -63,56 +72,86 @@ def test_point_networks_shapes_and_ranges():
     ],
 )
 def test_image_generator_shape_and_output_range_match_the_data(size, value_range, low, high):
-    generator = gan.build_image_generator(
+    generator = gan_networks.build_image_generator(
         latent_dim=5, image_size=size, filters=8, value_range=value_range
     )
     # Large noise drives the output activation into saturation: the range must still hold.
-    images = np.asarray(
-        generator(50 * np.random.default_rng(1).normal(size=(6, 5)).astype("float32"))
-    )
+    images = numpy(generator(50 * np.random.default_rng(1).normal(size=(6, 5)).astype("float32")))
     assert images.shape == (6, size, size, 1)
     assert images.min() >= low and images.max() <= high
     assert images.min() < (low + high) / 2 < images.max()  # both halves of the range are used
-    discriminator = gan.build_image_discriminator(image_size=size, filters=8)
-    p_real = np.asarray(discriminator(images))
+    discriminator = gan_networks.build_image_discriminator(image_size=size, filters=8)
+    p_real = numpy(discriminator(images))
     assert p_real.shape == (6, 1) and np.all((p_real > 0) & (p_real < 1))
 
 
 @pytest.mark.parametrize(
     "call, word",
     [
-        (lambda: gan.build_image_generator(image_size=10), "image_size"),
-        (lambda: gan.build_image_generator(value_range="0-255"), "value_range"),
-        (lambda: gan.build_image_generator(latent_dim=0), "latent_dim"),
-        (lambda: gan.build_image_discriminator(dropout=1.0), "dropout"),
-        (lambda: gan.build_point_generator(units=2.5), "units"),
-        (lambda: gan.build_point_discriminator(hidden_layers=True), "hidden_layers"),
+        (lambda: gan_networks.build_image_generator(image_size=10), "image_size"),
+        (lambda: gan_networks.build_image_generator(value_range="0-255"), "value_range"),
+        (lambda: gan_networks.build_image_generator(latent_dim=0), "latent_dim"),
+        (lambda: gan_networks.build_image_discriminator(dropout=1.0), "dropout"),
+        (lambda: gan_networks.build_point_generator(units=2.5), "units"),
+        (lambda: gan_networks.build_point_discriminator(hidden_layers=True), "hidden_layers"),
+        (lambda: gan_networks.build_point_generator(width=8), "width"),  # no such field
+        (lambda: gan_networks.build_point_generator(TINY_IMAGES), "PointNetworkConfig"),
+        (lambda: gan_networks.build_image_generator(4), "config"),  # positional: not a config
+        (lambda: ImageNetworkConfig(image_size=8.0), "image_size"),
         (lambda: gan.GANConfig(label_smoothing=0.7), "label_smoothing"),
         (lambda: gan.GANConfig(generator_loss="wasserstein"), "generator_loss"),
         (lambda: gan.GANConfig(discriminator_lr=0), "discriminator_lr"),
         (lambda: gan.GANConfig(beta_1=1.0), "beta_1"),
         (
             lambda: gan.GAN(
-                gan.build_point_generator(3),
-                gan.build_point_discriminator(),
+                gan_networks.build_point_generator(latent_dim=3),
+                gan_networks.build_point_discriminator(),
                 gan.GANConfig(latent_dim=4),
             ),
             "latent_dim",
         ),
-        (lambda: gan.GAN(gan.build_point_generator(16), gan.build_image_discriminator()), "shape"),
+        (
+            lambda: gan.GAN(
+                gan_networks.build_point_generator(), gan_networks.build_image_discriminator()
+            ),
+            "shape",
+        ),
         (lambda: gan.generator_loss(np.ones((2, 1)), kind="hinge"), "kind"),
         (lambda: gan.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
         (lambda: gan.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0), "min_share"),
         (lambda: gan.SampleSnapshots([-1]), "epochs"),
-        (lambda: gan.train_digit_gan(epochs=0), "epochs"),
-        (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
-        (lambda: gan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
-        (lambda: gan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)), r"\[-1, 1\]"),
+        (lambda: dcgan.train_digit_gan(epochs=0), "epochs"),
+        (lambda: dcgan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
+        (lambda: dcgan.train_digit_gan(epochs=1, images=np.zeros((4, 8, 8, 1))), "batch_size"),
+        (
+            lambda: dcgan.train_digit_gan(epochs=1, images=np.full((40, 8, 8, 1), 16.0)),
+            r"\[-1, 1\]",
+        ),
     ],
 )
 def test_bad_arguments_raise_naming_the_argument(call, word):
     with pytest.raises(ValueError, match=word):
         call()
+
+
+def test_builders_take_a_config_and_overrides_alike():
+    config = ImageNetworkConfig(latent_dim=5, image_size=12, filters=4, value_range="unit")
+    by_config = gan_networks.build_image_generator(config)
+    by_overrides = gan_networks.build_image_generator(
+        latent_dim=5, image_size=12, filters=4, value_range="unit"
+    )
+    assert by_config.input_shape == by_overrides.input_shape == (None, 5)
+    assert by_config.output_shape == by_overrides.output_shape == (None, 12, 12, 1)
+    assert by_config.count_params() == by_overrides.count_params()
+    # An override replaces one field of the given config and leaves the others.
+    wider = gan_networks.build_image_discriminator(config, filters=8)
+    assert wider.input_shape == (None, 12, 12, 1)
+    assert wider.count_params() > gan_networks.build_image_discriminator(config).count_params()
+    points = gan_networks.build_point_discriminator(TINY_POINTS, data_dim=3)
+    assert points.input_shape == (None, 3)
+    # The discriminator's weights: hidden Dense layers plus the output unit, counted by hand.
+    units = TINY_POINTS.units
+    assert points.count_params() == (3 * units + units) + (units * units + units) + (units + 1)
 
 
 def test_config_is_validated_on_every_construction_replace_included():
@@ -201,8 +240,8 @@ def test_short_training_on_the_ring_covers_clearly_more_modes_than_the_untrained
     keras.utils.set_random_seed(0)
     cfg = gan.GANConfig(latent_dim=4, generator_lr=3e-3, discriminator_lr=3e-3)
     model = gan.GAN(
-        gan.build_point_generator(4, units=32, hidden_layers=2),
-        gan.build_point_discriminator(units=32, hidden_layers=2),
+        gan_networks.build_point_generator(latent_dim=4, units=32, hidden_layers=2),
+        gan_networks.build_point_discriminator(latent_dim=4, units=32, hidden_layers=2),
         cfg,
     )
     model.compile()
@@ -262,14 +301,12 @@ def test_generator_discriminator_and_gan_survive_keras_save_and_load(tmp_path):
     model = tiny_image_gan()
     model.fit(data.load_digits("symmetric").x_train[:32], epochs=1, batch_size=32, verbose=0)
     noise = np.random.default_rng(0).normal(size=(4, 4)).astype("float32")
-    images = np.asarray(model.generator(noise))
+    images = numpy(model.generator(noise))
     for network, inputs in ((model.generator, noise), (model.discriminator, images)):
         path = tmp_path / f"{network.name}.keras"
         network.save(path)
         loaded = keras.models.load_model(path)  # safe mode: no Lambda layers, no pickles
-        np.testing.assert_allclose(
-            np.asarray(loaded(inputs)), np.asarray(network(inputs)), atol=1e-6
-        )
+        np.testing.assert_allclose(numpy(loaded(inputs)), numpy(network(inputs)), atol=1e-6)
     model.save(tmp_path / "gan.keras")
     loaded = keras.models.load_model(tmp_path / "gan.keras")
     assert isinstance(loaded, gan.GAN) and loaded.config == model.config
@@ -322,8 +359,8 @@ def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
 def test_train_digit_gan_is_reproducible_and_returns_images_in_range():
     images = data.load_digits("symmetric").x_train[:64]
     cfg = gan.GANConfig(latent_dim=4, seed=5)
-    first = gan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
-    second = gan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
+    first = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
+    second = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
     samples = first.generate(10)
     assert samples.shape == (10, 8, 8, 1) and samples.min() >= -1 and samples.max() <= 1
     np.testing.assert_array_equal(samples, second.generate(10))

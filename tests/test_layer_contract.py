@@ -78,12 +78,13 @@ def _sampling_probe(layer, inputs):
 
 
 def _gan():
-    from genai_lessons import gan
+    from genai_lessons import gan, gan_networks
 
     keras.utils.set_random_seed(0)
+    networks = gan_networks.PointNetworkConfig(latent_dim=4, units=8, hidden_layers=1)
     return gan.GAN(
-        gan.build_point_generator(4, units=8, hidden_layers=1),
-        gan.build_point_discriminator(units=8, hidden_layers=1),
+        gan_networks.build_point_generator(networks),
+        gan_networks.build_point_discriminator(networks),
         gan.GANConfig(latent_dim=4, seed=1),
         name="contract_gan",
     )
