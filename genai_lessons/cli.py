@@ -50,7 +50,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         runs.append(run)
         memory = f"{run.peak_memory_mib:.0f} MiB" if run.peak_memory_mib else "n/a"
-        line = f"{run.name}: {run.status} in {run.seconds:.1f} s, peak memory {memory}"
+        line = (
+            f"{run.name}: {run.status} in {run.seconds:.1f} s ({run.training_share:.0%} of it "
+            f"training), peak memory {memory}"
+        )
         if not run.passed:
             line += f"\n    cell {run.failed_cell}: {run.error}"
         print(("\r" if sys.stdout.isatty() else "") + line, flush=True)

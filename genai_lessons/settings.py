@@ -197,6 +197,15 @@ def format_report(report: dict[str, str]) -> str:
     return " | ".join(f"{key} {value}" for key, value in report.items())
 
 
+def _time_fits() -> None:
+    """Under `genai-lessons run`, time every `fit` (see `training.time_fits`)."""
+    from genai_lessons import training  # imports this module: imported late
+
+    path = os.environ.get(training.TIMING_ENV)
+    if path:
+        training.time_fits(path)
+
+
 def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
     """The one call of a notebook's setup cell.
 
@@ -211,6 +220,7 @@ def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
     backend.require_float64()  # NumPy float64 stays float64 on JAX too, as on TensorFlow and PyTorch
     seed_everything(seed)
     use_xla(xla_wanted())
+    _time_fits()
     set_plot_style()
     if report:
         print(format_report({**environment_report(), "seed": str(seed)}))
