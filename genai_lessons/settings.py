@@ -102,14 +102,27 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
 _keras_auto_jit = None  # Keras's own resolution of jit_compile="auto", while `use_xla` replaces it
 
 
-def use_xla(enabled: bool = True) -> None:
-    """Make `compile(jit_compile="auto")`, Keras's default, mean XLA wherever a model supports it.
+def _draws_dropout_masks(model) -> bool:
+    """Whether a model holds a dropout layer with a rate above 0 (it draws random masks)."""
+    import keras
 
-    Keras resolves "auto" to no XLA on a CPU-only TensorFlow machine, although XLA runs the
-    course's training steps faster there too (see `genai-lessons bench`) and, like TensorFlow's
-    CPU kernels, gives the same numbers on rerun with the same seed (tests/test_reproducibility.py
-    checks it bit for bit). On JAX "auto" means XLA already; on PyTorch it stays eager (Keras
-    would use `torch.compile`, whose compile time outweighs the gain for the course's models).
+    return any(
+        isinstance(layer, keras.layers.Dropout) and layer.rate > 0
+        for layer in model._flatten_layers()
+    )
+
+
+def use_xla(enabled: bool = True) -> None:
+    """Make `compile(jit_compile="auto")`, Keras's default, mean XLA where it pays and is supported.
+
+    Keras resolves "auto" to no XLA on a CPU-only TensorFlow machine, although XLA cuts the CPU
+    time of most of the course's training steps there (`genai-lessons bench`: the DCGAN's by
+    about a quarter) and, like TensorFlow's CPU kernels, gives the same numbers on rerun with
+    the same seed (tests/test_reproducibility.py checks it bit for bit). The exception is a
+    model with dropout: XLA's random numbers cost TensorFlow on a CPU more than fusion saves
+    (the lesson-5 GPT's step takes about 15% more CPU time), so such a model keeps Keras's
+    default there. On JAX "auto" means XLA already; on PyTorch it stays eager (Keras would use
+    `torch.compile`, whose compile time outweighs the gain for the course's small models).
     A model compiled with an explicit `jit_compile=False` (or True) keeps its choice.
 
     Args:
@@ -136,7 +149,8 @@ def use_xla(enabled: bool = True) -> None:
     original = _keras_auto_jit
 
     def resolve_auto_jit(model):
-        if keras.backend.backend() == "torch":
+        name = keras.backend.backend()
+        if name == "torch" or (name == "tensorflow" and _draws_dropout_masks(model)):
             return original(model)
         return bool(supports(model))
 

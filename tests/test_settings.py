@@ -182,6 +182,22 @@ def test_setup_turns_xla_on_unless_the_environment_says_no(monkeypatch):
         settings.use_xla(False)
 
 
+def test_use_xla_leaves_models_with_dropout_to_keras_on_tensorflow():
+    import keras
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dropout(0.1)(keras.layers.Dense(2)(inputs)))
+    try:
+        settings.use_xla()
+        model.compile(optimizer="sgd", loss="mse")
+        if keras.backend.backend() == "jax":
+            assert model.jit_compile is True  # JAX always compiles
+        elif keras.backend.backend() == "tensorflow" and not settings.gpu_names():
+            assert model.jit_compile is False
+    finally:
+        settings.use_xla(False)
+
+
 def test_determinism_does_not_switch_xla_off_on_a_cpu():
     import keras
 
