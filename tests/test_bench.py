@@ -25,8 +25,9 @@ def test_the_quick_run_measures_every_model_on_this_backend(report):
     (result,) = report["results"]
     assert result["backend"] == keras.backend.backend()
     assert {row["model"] for row in result["rows"]} == MODELS
-    assert _positive(result["matmul_gflops"])
-    assert all(_positive(value) for value in result["gpt_mfu"].values())
+    assert _positive(result["matmul_gflops"]) and _positive(result["matmul_gflops_per_cpu_second"])
+    for mfu in (result["gpt_mfu"], result["gpt_mfu_cpu"]):
+        assert set(mfu) == {"ours", "reference"} and all(_positive(v) for v in mfu.values())
     for row in result["rows"]:
         sides = ["ours", "reference"] if row["model"] != "diffusion (lesson 7)" else ["ours"]
         assert [side for side in ("ours", "reference") if side in row] == sides
