@@ -141,14 +141,17 @@ def gpu_names() -> list[str]:
 
 
 def enable_determinism() -> None:
-    """Ask the backend for deterministic kernels, where it has a switch for them.
+    """Ask the backend for deterministic kernels where its defaults are not deterministic.
 
-    TensorFlow: op determinism, only on CPU, where every op the course uses has a deterministic
-    kernel. PyTorch: deterministic algorithms (warning, not failing, where one has none). JAX
-    is deterministic on CPU already.
+    TensorFlow on a GPU: op determinism (GPU kernels such as scatter-adds race otherwise).
+    TensorFlow on a CPU: nothing. Its CPU kernels and XLA's compiled CPU programs give the same
+    numbers on rerun with the same seed (tests/test_reproducibility.py checks it bit for bit),
+    while op determinism would make Keras silently refuse XLA (`settings.use_xla`).
+    PyTorch: deterministic algorithms (warning, not failing, where one has none). JAX is
+    deterministic on CPU already.
     """
     backend = name()
-    if backend == "tensorflow" and not gpu_names():
+    if backend == "tensorflow" and gpu_names():
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()

@@ -1,4 +1,5 @@
-"""The `genai-lessons` command: `doctor` checks the machine, `run` executes and measures lessons."""
+"""The `genai-lessons` command: `doctor` checks the machine, `run` executes and measures lessons,
+`bench` times the course's models beside reference architectures."""
 
 from __future__ import annotations
 
@@ -49,7 +50,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         runs.append(run)
         memory = f"{run.peak_memory_mib:.0f} MiB" if run.peak_memory_mib else "n/a"
-        line = f"{run.name}: {run.status} in {run.seconds:.1f} s, peak memory {memory}"
+        line = (
+            f"{run.name}: {run.status} in {run.seconds:.1f} s ({run.training_share:.0%} of it "
+            f"training), peak memory {memory}"
+        )
         if not run.passed:
             line += f"\n    cell {run.failed_cell}: {run.error}"
         print(("\r" if sys.stdout.isatty() else "") + line, flush=True)
@@ -62,8 +66,19 @@ def _run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from genai_lessons import bench
+
+    report = bench.run(quick=args.quick, others=not args.this_backend)
+    print(bench.markdown(report))
+    json_path, md_path = bench.write(report, args.results)
+    print(f"results in {md_path} and {json_path}")
+    failed = [r["backend"] for r in report["results"] if "error" in r]
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The command line: `doctor` and `run`, each with its options."""
+    """The command line: `doctor`, `run` and `bench`, each with its options."""
     parser = argparse.ArgumentParser(prog="genai-lessons", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     doctor = commands.add_parser("doctor", help="check that this machine is ready for the course")
@@ -91,6 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for results.json and results.md (default: results/)",
     )
     run.set_defaults(handler=_run)
+    bench = commands.add_parser(
+        "bench", help="time the course's models beside reference architectures, per backend"
+    )
+    bench.add_argument(
+        "--quick", action="store_true", help="a short smoke run (no timings to trust)"
+    )
+    bench.add_argument(
+        "--this-backend", action="store_true", help="skip the other installed backends"
+    )
+    bench.add_argument(
+        "--results", type=Path, default=Path("results"), help="folder for bench.json and bench.md"
+    )
+    bench.set_defaults(handler=_bench)
     return parser
 
 

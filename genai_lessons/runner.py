@@ -20,6 +20,7 @@ from pathlib import Path
 
 from genai_lessons import settings
 from genai_lessons.results import RESULTS_ENV
+from genai_lessons.training import TIMING_ENV, training_seconds
 from genai_lessons.validation import (
     ArgumentTypeError,
     check_bool,
@@ -66,12 +67,18 @@ class NotebookRun:
     cells: int  # code cells executed (up to and including a failing one)
     peak_memory_mib: float | None  # the kernel's peak resident memory, when measurable
     figures: dict[str, float] = field(default_factory=dict)  # from results.record
+    training_seconds: float = 0.0  # wall time inside the epochs of every `fit` (steps, validation)
     failed_cell: int | None = None  # index of the failing cell in the notebook
     error: str = ""  # one-line description of the failure
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def training_share(self) -> float:
+        """The share of the notebook's time spent inside training epochs (0 to 1)."""
+        return min(self.training_seconds / self.seconds, 1.0) if self.seconds > 0 else 0.0
 
 
 @contextlib.contextmanager
@@ -152,7 +159,13 @@ def run_notebook(
     run = NotebookRun(path.name, "passed", 0.0, 0, None)
     with (
         tempfile.TemporaryDirectory() as results_dir,
-        _environment(**{settings.QUICK_ENV: "1" if quick else "0", RESULTS_ENV: results_dir}),
+        _environment(
+            **{
+                settings.QUICK_ENV: "1" if quick else "0",
+                RESULTS_ENV: results_dir,
+                TIMING_ENV: str(Path(results_dir) / "fit_seconds.txt"),
+            }
+        ),
     ):
         start = time.perf_counter()
         # The kernel's own stderr carries only jupyter_client's log lines (e.g. its warning
@@ -175,6 +188,7 @@ def run_notebook(
             run.seconds = time.perf_counter() - start
             if run.status != "timeout":  # a timed-out kernel is still busy
                 run.peak_memory_mib = _peak_memory(client, notebook)
+        run.training_seconds = training_seconds(Path(results_dir) / "fit_seconds.txt")
         report = Path(results_dir) / f"{path.stem}.json"
         if report.exists():
             run.figures = json.loads(report.read_text())["figures"]
@@ -251,8 +265,8 @@ def markdown_table(runs: Sequence[NotebookRun], mode: str) -> str:
     lines = [
         f"Mode: {mode}. Machine: {os.cpu_count()} CPU cores, {settings.format_report(_short_report())}.",
         "",
-        "| Notebook | Status | Time | Peak memory | Figures |",
-        "|---|---|---|---|---|",
+        "| Notebook | Status | Time | Training | Peak memory | Figures |",
+        "|---|---|---|---|---|---|",
     ]
     for run in runs:
         memory = f"{run.peak_memory_mib:.0f} MiB" if run.peak_memory_mib else "n/a"
@@ -260,7 +274,10 @@ def markdown_table(runs: Sequence[NotebookRun], mode: str) -> str:
         status = (
             run.status if run.passed else f"{run.status} at cell {run.failed_cell}: {run.error}"
         )
-        lines.append(f"| {run.name} | {status} | {run.seconds:.0f} s | {memory} | {figures} |")
+        training = f"{run.training_seconds:.0f} s ({run.training_share:.0%})"
+        lines.append(
+            f"| {run.name} | {status} | {run.seconds:.0f} s | {training} | {memory} | {figures} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -280,7 +297,7 @@ def write_results(runs: Sequence[NotebookRun], folder: str | Path, mode: str) ->
         "mode": mode,
         "python": sys.version.split()[0],
         "environment": _short_report(),
-        "notebooks": [asdict(run) for run in runs],
+        "notebooks": [{**asdict(run), "training_share": run.training_share} for run in runs],
     }
     json_path.write_text(json.dumps(payload, indent=2) + "\n")
     md_path.write_text(markdown_table(runs, mode))

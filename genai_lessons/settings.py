@@ -20,6 +20,9 @@ from genai_lessons.validation import check_bool, check_int
 QUICK_ENV = "GENAI_LESSONS_QUICK"
 """Environment variable that selects quick mode when set to 1 (CI and the test suite do)."""
 
+XLA_ENV = "GENAI_LESSONS_XLA"
+"""Environment variable: 0 keeps Keras's own meaning of `jit_compile="auto"` (see `use_xla`)."""
+
 DEFAULT_SEED = 42
 
 INSTALL_SOURCE = "genai-lessons @ git+https://github.com/genai-lessons/genai-lessons"
@@ -32,18 +35,30 @@ _FALSE = {"", "0", "false", "no", "off"}
 T = TypeVar("T")
 
 
+def _flag(variable: str, default: bool) -> bool:
+    raw = os.environ.get(variable)
+    if raw is None:
+        return default
+    raw = raw.strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{variable} must be 1 or 0 (or true/false), got {raw!r}")
+
+
 def is_quick() -> bool:
     """Return True when quick mode is selected by `GENAI_LESSONS_QUICK`.
 
     Raises:
         ValueError: if the variable holds something other than a yes/no value.
     """
-    raw = os.environ.get(QUICK_ENV, "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ValueError(f"{QUICK_ENV} must be 1 or 0 (or true/false), got {raw!r}")
+    return _flag(QUICK_ENV, default=False)
+
+
+def xla_wanted() -> bool:
+    """Whether `setup` turns `use_xla` on: yes unless `GENAI_LESSONS_XLA` is 0."""
+    return _flag(XLA_ENV, default=True)
 
 
 def mode() -> str:
@@ -64,9 +79,6 @@ def quiet_logs() -> None:
     backend.quiet()
 
 
-quiet_tensorflow = quiet_logs  # the earlier name, kept for code written against it
-
-
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
     """Seed Python, NumPy and Keras (and its backend) so that re-runs give identical results.
 
@@ -85,6 +97,64 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
     keras.utils.set_random_seed(int(seed))
     if deterministic:
         backend.enable_determinism()
+
+
+_keras_auto_jit = None  # Keras's own resolution of jit_compile="auto", while `use_xla` replaces it
+
+
+def _draws_dropout_masks(model) -> bool:
+    """Whether a model holds a dropout layer with a rate above 0 (it draws random masks)."""
+    import keras
+
+    return any(
+        isinstance(layer, keras.layers.Dropout) and layer.rate > 0
+        for layer in model._flatten_layers()
+    )
+
+
+def use_xla(enabled: bool = True) -> None:
+    """Make `compile(jit_compile="auto")`, Keras's default, mean XLA where it pays and is supported.
+
+    Keras resolves "auto" to no XLA on a CPU-only TensorFlow machine, although XLA cuts the CPU
+    time of most of the course's training steps there (`genai-lessons bench`: the DCGAN's by
+    about a quarter) and, like TensorFlow's CPU kernels, gives the same numbers on rerun with
+    the same seed (tests/test_reproducibility.py checks it bit for bit). The exception is a
+    model with dropout: XLA's random numbers cost TensorFlow on a CPU more than fusion saves
+    (the lesson-5 GPT's step takes about 15% more CPU time), so such a model keeps Keras's
+    default there. On JAX "auto" means XLA already; on PyTorch it stays eager (Keras would use
+    `torch.compile`, whose compile time outweighs the gain for the course's small models).
+    A model compiled with an explicit `jit_compile=False` (or True) keeps its choice.
+
+    Args:
+        enabled: False gives "auto" back its Keras meaning.
+    """
+    global _keras_auto_jit
+    check_bool("enabled", enabled)
+    quiet_logs()
+    import keras
+
+    try:  # Keras's resolution of "auto" is a private method: without it, Keras's default stays
+        from keras.src.trainers import trainer
+    except ImportError:
+        return
+    resolve = getattr(trainer.Trainer, "_resolve_auto_jit_compile", None)
+    supports = getattr(trainer, "model_supports_jit", None)
+    if resolve is None or supports is None:
+        return
+    if _keras_auto_jit is None:
+        _keras_auto_jit = resolve
+    if not enabled:
+        trainer.Trainer._resolve_auto_jit_compile = _keras_auto_jit
+        return
+    original = _keras_auto_jit
+
+    def resolve_auto_jit(model):
+        name = keras.backend.backend()
+        if name == "torch" or (name == "tensorflow" and _draws_dropout_masks(model)):
+            return original(model)
+        return bool(supports(model))
+
+    trainer.Trainer._resolve_auto_jit_compile = resolve_auto_jit
 
 
 def gpu_names() -> list[str]:
@@ -141,17 +211,30 @@ def format_report(report: dict[str, str]) -> str:
     return " | ".join(f"{key} {value}" for key, value in report.items())
 
 
+def _time_fits() -> None:
+    """Under `genai-lessons run`, time every `fit` (see `training.time_fits`)."""
+    from genai_lessons import training  # imports this module: imported late
+
+    path = os.environ.get(training.TIMING_ENV)
+    if path:
+        training.time_fits(path)
+
+
 def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
     """The one call of a notebook's setup cell.
 
     Quiets the backend's logs, makes float64 mean float64 on every backend (JAX needs a switch
-    for it; models stay float32, Keras's default), seeds Python, NumPy and Keras, sets the plot
-    style and prints a one-line environment report (see `environment_report` for the same as data).
+    for it; models stay float32, Keras's default), seeds Python, NumPy and Keras, compiles
+    models with XLA where they support it (`use_xla`; `GENAI_LESSONS_XLA=0` keeps Keras's
+    default), sets the plot style and prints a one-line environment report (see
+    `environment_report` for the same as data).
     """
     quiet_logs()
     backend.check_supported()
     backend.require_float64()  # NumPy float64 stays float64 on JAX too, as on TensorFlow and PyTorch
     seed_everything(seed)
+    use_xla(xla_wanted())
+    _time_fits()
     set_plot_style()
     if report:
         print(format_report({**environment_report(), "seed": str(seed)}))

@@ -129,3 +129,30 @@ def test_bad_runner_arguments_are_named(tmp_path):
         runner.run_notebook(tmp_path / "missing.ipynb", quick=True)
     with pytest.raises(TypeError, match="lessons must be a list"):
         runner.select_notebooks(tmp_path, "gans")  # a string would be read letter by letter
+
+
+TRAINING = (
+    "import time\n"
+    "from genai_lessons import settings\n"
+    "settings.setup(report=False)\n"
+    "import keras, numpy as np\n"
+    "class Slow(keras.callbacks.Callback):\n"
+    "    def on_epoch_end(self, epoch, logs=None):\n"
+    "        time.sleep(0.5)  # inside the epoch, as far as the clock can tell\n"
+    "model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+    "model.compile(optimizer='sgd', loss='mse')\n"
+    "model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2, verbose=0, callbacks=[Slow()])\n"
+    "time.sleep(1.0)  # outside any fit\n"
+)
+
+
+def test_the_share_of_time_spent_training_is_reported(tmp_path):
+    path = write_notebook(tmp_path, "01_tiny.ipynb", TRAINING)
+    run = runner.run_notebook(path, quick=True)
+    assert run.passed, run.error
+    assert 1.0 <= run.training_seconds < run.seconds - 1.0  # both epochs' sleeps, not the last
+    assert run.training_share == pytest.approx(run.training_seconds / run.seconds)
+    json_path, md_path = runner.write_results([run], tmp_path / "results", "quick")
+    saved = json.loads(json_path.read_text())["notebooks"][0]
+    assert saved["training_seconds"] == run.training_seconds
+    assert f"({run.training_share:.0%})" in md_path.read_text()

@@ -87,10 +87,10 @@ def test_setup_prints_one_line_report_and_sets_the_style(capsys, monkeypatch):
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
 
 
-def test_quiet_tensorflow_hides_framework_deprecations_but_not_the_learners():
+def test_quiet_logs_hides_framework_deprecations_but_not_the_learners():
     import warnings
 
-    settings.quiet_tensorflow()
+    settings.quiet_logs()
     shown = []
     for module in ("__main__", "genai_lessons.nn", "keras.src.saving", "tensorflow.python.ops"):
         with warnings.catch_warnings(record=True) as caught:  # keeps the filters just set
@@ -131,3 +131,79 @@ def test_an_unsupported_backend_is_a_clear_error_naming_keras_backend(monkeypatc
 
 def test_install_source_points_at_the_course_repository():
     assert settings.INSTALL_SOURCE.startswith("genai-lessons @ git+https://")
+
+
+def test_the_old_quiet_tensorflow_alias_is_gone():
+    assert not hasattr(settings, "quiet_tensorflow")
+
+
+def _tiny_model():
+    import keras
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model.compile(optimizer="sgd", loss="mse")  # jit_compile="auto", Keras's default
+    return model
+
+
+def test_use_xla_makes_auto_compile_with_xla_and_can_be_undone():
+    import keras
+
+    try:
+        settings.use_xla()
+        expected = keras.backend.backend() != "torch"  # PyTorch keeps Keras's eager default
+        assert _tiny_model().jit_compile is expected
+        explicit = _tiny_model()
+        explicit.compile(optimizer="sgd", loss="mse", jit_compile=False)
+        assert explicit.jit_compile is False  # an explicit choice is kept
+        settings.use_xla(False)
+        if keras.backend.backend() == "tensorflow" and not settings.gpu_names():
+            assert _tiny_model().jit_compile is False  # Keras's own CPU default
+    finally:
+        settings.use_xla(False)
+
+
+def test_setup_turns_xla_on_unless_the_environment_says_no(monkeypatch):
+    import keras
+
+    if keras.backend.backend() != "tensorflow" or settings.gpu_names():
+        pytest.skip("Keras's own default differs from use_xla only on a CPU-only TensorFlow")
+    try:
+        monkeypatch.setenv(settings.XLA_ENV, "0")
+        settings.setup(report=False)
+        assert _tiny_model().jit_compile is False
+        monkeypatch.delenv(settings.XLA_ENV)
+        settings.setup(report=False)
+        assert _tiny_model().jit_compile is True
+        monkeypatch.setenv(settings.XLA_ENV, "perhaps")
+        with pytest.raises(ValueError, match="GENAI_LESSONS_XLA.*'perhaps'"):
+            settings.setup(report=False)
+    finally:
+        settings.use_xla(False)
+
+
+def test_use_xla_leaves_models_with_dropout_to_keras_on_tensorflow():
+    import keras
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dropout(0.1)(keras.layers.Dense(2)(inputs)))
+    try:
+        settings.use_xla()
+        model.compile(optimizer="sgd", loss="mse")
+        if keras.backend.backend() == "jax":
+            assert model.jit_compile is True  # JAX always compiles
+        elif keras.backend.backend() == "tensorflow" and not settings.gpu_names():
+            assert model.jit_compile is False
+    finally:
+        settings.use_xla(False)
+
+
+def test_determinism_does_not_switch_xla_off_on_a_cpu():
+    import keras
+
+    if keras.backend.backend() != "tensorflow" or settings.gpu_names():
+        pytest.skip("TensorFlow on a CPU only")
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    settings.seed_everything(0, deterministic=True)
+    assert not is_op_determinism_enabled()  # Keras would refuse XLA with it on

@@ -130,3 +130,28 @@ def test_configs_are_told_apart_by_type_and_nested_values():
     assert training.run_key(config=Config()) != training.run_key(config=Other())
     assert training.run_key(sizes=[4, 8]) != training.run_key(sizes=[8, 4])
     assert training.run_key(value=1) != training.run_key(value="1") != training.run_key(value=True)
+
+
+def test_time_fits_appends_each_fits_epoch_seconds_and_can_be_undone(tmp_path):
+    import time
+
+    class Slow(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(0.2)  # the clock stops after the other callbacks' epoch ends
+
+    path = tmp_path / "fits.txt"
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((4, 2)), np.zeros((4, 1))
+    try:
+        training.time_fits(path)
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[Slow()])
+        model.fit(x, y, epochs=1, verbose=0)
+    finally:
+        training.time_fits(None)
+    model.fit(x, y, epochs=1, verbose=0)  # no longer timed
+    lines = path.read_text().split()
+    assert len(lines) == 2
+    assert float(lines[0]) >= 0.4 and 0 < float(lines[1]) < float(lines[0])
+    assert training.training_seconds(path) == pytest.approx(float(lines[0]) + float(lines[1]))
+    assert training.training_seconds(tmp_path / "missing.txt") == 0.0
