@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+import weakref
 
 import keras
 import numpy as np
@@ -115,6 +116,45 @@ def cached_forward(model: keras.Model, ids, past=None):
     return ops.convert_to_numpy(logits), present
 
 
+class CachedDecoder(keras.Model):
+    """One generation step of a GPT with fixed-size key/value buffers, for `predict_on_batch`.
+
+    Inputs `[ids (batch, 1), position (batch,), keys_0, values_0, keys_1, ...]`, the buffers
+    each (batch, heads, context, head_dim); outputs `[logits (batch, vocab), keys_0, ...]` with
+    the new token's key and value written at `position`. The shapes never change, so Keras
+    compiles the step once, and each step computes one token instead of the whole window.
+    It shares the GPT's layers and weights and is not saved on its own (rebuild it).
+    """
+
+    def __init__(self, gpt: keras.Model, **kwargs):
+        super().__init__(**kwargs)
+        self.context, self.blocks = _context_of(gpt), _blocks(gpt)
+        self.embedding = gpt.get_layer("embedding")
+        self.final_norm, self.logits = gpt.get_layer("final_norm"), gpt.get_layer("logits")
+        attention = self.blocks[0].attention
+        self.buffer_shape = (attention.num_heads, self.context, attention.head_dim)
+
+    def empty(self, batch: int = 1) -> list[np.ndarray]:
+        """Zeroed buffers for `batch` sequences: keys and values for every block."""
+        return [
+            np.zeros((batch, *self.buffer_shape), np.float32) for _ in range(2 * len(self.blocks))
+        ]
+
+    def call(self, inputs):
+        ids, position, buffers = inputs[0], inputs[1], inputs[2:]
+        position = ops.cast(position, "int32")
+        table = ops.cast(self.embedding.table, self.compute_dtype)
+        x = self.embedding.tokens(ids) + ops.expand_dims(ops.take(table, position, axis=0), 1)
+        updated = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block.call_with_cache(x, (buffers[2 * i], buffers[2 * i + 1]), position)
+            updated.extend(kv)
+        return [self.logits(self.final_norm(x))[:, 0], *updated]
+
+
+_DECODERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its decoder
+
+
 def _pick(logits: np.ndarray, temperature: float, top_k, rng) -> int:
     logits = logits.astype(np.float64)
     if temperature == 0:
@@ -148,8 +188,8 @@ def generate(
         top_k: sample only among the k most likely tokens (None: all).
         seed: the sampling seed; the same seed gives the same text.
         cache: False runs the model on the last `context` tokens at every step. True keeps
-            the keys and values of earlier tokens (`cached_forward`) and computes only the new
-            token's: the same tokens while the text fits the context. When the cache is full,
+            the keys and values of earlier tokens (`CachedDecoder`, compiled once per model)
+            and computes only the new token's: the same tokens while the text fits the context. When the cache is full,
             it is rebuilt from the last context/2 tokens (positions are absolute, so old keys
             cannot slide), after which each step again attends to all cached tokens.
 
@@ -168,21 +208,30 @@ def generate(
     rng = np.random.default_rng(seed)
     ids = [int(i) for i in prompt]
     if cache:
-        logits, past = cached_forward(model, [ids[-context:]])
-        filled = len(ids[-context:])
-    for step in range(steps):
-        if not cache:  # the whole window again, cropped: the model never sees more than its context
-            window = np.asarray([ids[-context:]], dtype=np.int32)
-            with _one_key_is_fine():
-                logits = ops.convert_to_numpy(model(window, training=False))
-        ids.append(_pick(logits[0, -1], temperature, top_k, rng))
-        if cache and step + 1 < steps:
-            if filled == context:  # full: start again from the most recent half context
-                logits, past = cached_forward(model, [ids[-(context // 2) :]])
-                filled = len(ids[-(context // 2) :])
-            else:
-                logits, past = cached_forward(model, [ids[-1:]], past)
+        decoder = _DECODERS.get(model) or _DECODERS.setdefault(model, CachedDecoder(model))
+        buffers, filled = decoder.empty(), 0
+    else:
+        window = np.zeros((1, context), dtype=np.int32)
+    for _ in range(steps):
+        if cache:
+            if filled == context:  # full: positions are absolute, so restart from the last half
+                buffers, filled, feed = decoder.empty(), 0, ids[-(context // 2) :]
+            else:  # the prompt (cropped to the context) at first, then the token just added
+                feed = ids[-context:] if filled == 0 else ids[-1:]
+            for token in feed:  # one compiled step per token
+                logits, *buffers = decoder.predict_on_batch(
+                    [np.array([[token]], np.int32), np.array([filled], np.int32), *buffers]
+                )
                 filled += 1
+            logits = np.asarray(logits)[0]
+        else:  # the whole window again, cropped: the model never sees more than its context
+            recent = ids[-context:]
+            # Padded on the right to a fixed shape (one compiled function); the causal mask
+            # makes the padding invisible to the positions we read.
+            window[0, : len(recent)], window[0, len(recent) :] = recent, 0
+            with _one_key_is_fine():
+                logits = np.asarray(model.predict_on_batch(window))[0, len(recent) - 1]
+        ids.append(_pick(logits, temperature, top_k, rng))
     return np.asarray(ids, dtype=np.int32)
 
 

@@ -206,28 +206,39 @@ class CausalSelfAttention(keras.layers.Layer):
         output = self.out(merged)
         return (output, weights) if return_attention else output
 
-    def call_with_cache(self, x, past=None):
+    def call_with_cache(self, x, past=None, position=None):
         """Attention for new positions that also attends to the keys and values of earlier ones.
 
         Args:
             x: the new positions' inputs, (batch, new, width).
             past: `(keys, values)` of the earlier positions, each (batch, heads, earlier,
                 head_dim), or None when there are none.
+            position: None, or the slot (batch,) int of one new position (new == 1) in
+                fixed-size buffers: `past` then holds (batch, heads, context, head_dim)
+                buffers, the new key and value are written at `position` and later slots are
+                masked. Fixed shapes let a compiled function serve every step.
 
         Returns:
             `(output, (keys, values))`: (batch, new, width), and the keys and values of all
-            positions, earlier then new, to pass as `past` at the next step.
+            positions (earlier then new, or the updated buffers) to pass as `past` next time.
         """
         batch, length = ops.shape(x)[0], ops.shape(x)[1]
         q, k, v = self._heads(self.query(x)), self._heads(self.key(x)), self._heads(self.value(x))
-        if past is not None:
-            k, v = ops.concatenate([past[0], k], axis=2), ops.concatenate([past[1], v], axis=2)
-        earlier = ops.shape(k)[2] - length
-        # New position i sits at earlier + i and may attend to every key j <= earlier + i.
-        allowed = ops.greater_equal(
-            ops.expand_dims(ops.arange(length) + earlier, 1),
-            ops.expand_dims(ops.arange(ops.shape(k)[2]), 0),
-        )
+        if position is not None:  # write slot `position` of the buffers
+            slots = ops.arange(ops.shape(past[0])[2])
+            here = ops.reshape(ops.equal(slots[None], position[:, None]), (batch, 1, -1, 1))
+            k, v = ops.where(here, k, past[0]), ops.where(here, v, past[1])
+            allowed = ops.reshape(ops.less_equal(slots[None], position[:, None]), (batch, 1, 1, -1))
+        else:
+            if past is not None:
+                k = ops.concatenate([past[0], k], axis=2)
+                v = ops.concatenate([past[1], v], axis=2)
+            earlier = ops.shape(k)[2] - length
+            # New position i sits at earlier + i and may attend to every key j <= earlier + i.
+            allowed = ops.greater_equal(
+                ops.expand_dims(ops.arange(length) + earlier, 1),
+                ops.expand_dims(ops.arange(ops.shape(k)[2]), 0),
+            )
         heads, _ = scaled_dot_product_attention(q, k, v, allowed)
         merged = ops.reshape(ops.transpose(heads, (0, 2, 1, 3)), (batch, length, self.width))
         return self.out(merged), (k, v)
@@ -267,11 +278,11 @@ class TransformerBlock(keras.layers.Layer):
         x = x + self.drop(self.attention(self.norm1(x)), training=training)
         return x + self.drop(self.project(self.hidden(self.norm2(x))), training=training)
 
-    def call_with_cache(self, x, past=None):
+    def call_with_cache(self, x, past=None, position=None):
         """The block for new positions given the cached keys and values of earlier ones:
         `(output, (keys, values))`, see `CausalSelfAttention.call_with_cache` (inference only,
         no dropout)."""
-        attended, present = self.attention.call_with_cache(self.norm1(x), past)
+        attended, present = self.attention.call_with_cache(self.norm1(x), past, position)
         x = x + attended
         return x + self.project(self.hidden(self.norm2(x))), present
 
