@@ -167,3 +167,16 @@ def test_bad_arguments_raise(gpt):
         G.attention_maps(gpt, np.zeros((2, 3), "int32"))
     with pytest.raises(ValueError, match="ids"):
         G.cross_entropy(gpt, [3])
+
+
+def test_compiled_decoder_steps_match_the_full_forward_pass(gpt):
+    decoder = G.CachedDecoder(gpt)
+    buffers = decoder.empty(batch=2)
+    assert buffers[0].shape == (2, TINY.num_heads, TINY.context, TINY.width // TINY.num_heads)
+    ids = np.random.default_rng(4).integers(0, VOCAB, (2, TINY.context)).astype("int32")
+    full = keras.ops.convert_to_numpy(gpt(ids))
+    for t in range(TINY.context):
+        logits, *buffers = decoder.predict_on_batch(
+            [ids[:, t : t + 1], np.full(2, t, "int32"), *buffers]
+        )
+        np.testing.assert_allclose(logits, full[:, t], atol=1e-5)
