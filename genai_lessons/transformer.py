@@ -1,5 +1,6 @@
 """Attention and a small GPT: scaled dot-product attention, the causal mask, a transformer
-block, a decoder-only language model, its training optimizer, evaluation and text generation.
+block, a decoder-only language model and its training optimizer. Evaluation and text generation
+(with a key/value cache) are in `genai_lessons.generation`.
 
 Shapes: token ids (batch, length); activations (batch, length, width); attention weights
 (batch, heads, queries, keys). The model math is in `keras.ops`, so it runs on any backend.
@@ -18,11 +19,8 @@ from genai_lessons.validation import (
     build_config,
     check_choice,
     check_concrete,
-    check_ids,
     check_int,
     check_number,
-    check_seed,
-    check_type,
 )
 
 POSITIONS = ("learned", "sinusoidal", "none")
@@ -146,15 +144,18 @@ class PositionalEmbedding(keras.layers.Layer):
                 initializer=keras.initializers.RandomNormal(stddev=0.02),
             )
 
-    def call(self, ids):
+    def call(self, ids, start: int = 0):
+        """`start`: the position of the first id (with a key/value cache, the tokens before)."""
         # A known length is checked now; an unknown one (None on TensorFlow, a symbolic
         # dimension on JAX, which cannot be compared with an int) when the model runs.
         length = backend.known_length(ids)
-        if length is not None and length > self.context:
-            raise ValueError(f"sequence length {length} exceeds the context {self.context}")
-        # Positions 0..length-1 counted along the ids themselves, not sliced by `length`: JAX
-        # can then tell that the result has exactly the ids' shape even when it is symbolic.
-        positions = ops.cumsum(ops.ones_like(ids[:1]), axis=-1) - 1  # (1, length)
+        if length is not None and length + start > self.context:
+            raise ValueError(
+                f"sequence length {length} from position {start} exceeds the context {self.context}"
+            )
+        # Positions counted along the ids themselves, not sliced by `length`: JAX can then
+        # tell that the result has exactly the ids' shape even when it is symbolic.
+        positions = ops.cumsum(ops.ones_like(ids[:1]), axis=-1) - 1 + start  # (1, length)
         return self.tokens(ids) + ops.take(
             ops.cast(self.table, self.compute_dtype), positions, axis=0
         )
@@ -205,6 +206,43 @@ class CausalSelfAttention(keras.layers.Layer):
         output = self.out(merged)
         return (output, weights) if return_attention else output
 
+    def call_with_cache(self, x, past=None, position=None):
+        """Attention for new positions that also attends to the keys and values of earlier ones.
+
+        Args:
+            x: the new positions' inputs, (batch, new, width).
+            past: `(keys, values)` of the earlier positions, each (batch, heads, earlier,
+                head_dim), or None when there are none.
+            position: None, or the slot (batch,) int of one new position (new == 1) in
+                fixed-size buffers: `past` then holds (batch, heads, context, head_dim)
+                buffers, the new key and value are written at `position` and later slots are
+                masked. Fixed shapes let a compiled function serve every step.
+
+        Returns:
+            `(output, (keys, values))`: (batch, new, width), and the keys and values of all
+            positions (earlier then new, or the updated buffers) to pass as `past` next time.
+        """
+        batch, length = ops.shape(x)[0], ops.shape(x)[1]
+        q, k, v = self._heads(self.query(x)), self._heads(self.key(x)), self._heads(self.value(x))
+        if position is not None:  # write slot `position` of the buffers
+            slots = ops.arange(ops.shape(past[0])[2])
+            here = ops.reshape(ops.equal(slots[None], position[:, None]), (batch, 1, -1, 1))
+            k, v = ops.where(here, k, past[0]), ops.where(here, v, past[1])
+            allowed = ops.reshape(ops.less_equal(slots[None], position[:, None]), (batch, 1, 1, -1))
+        else:
+            if past is not None:
+                k = ops.concatenate([past[0], k], axis=2)
+                v = ops.concatenate([past[1], v], axis=2)
+            earlier = ops.shape(k)[2] - length
+            # New position i sits at earlier + i and may attend to every key j <= earlier + i.
+            allowed = ops.greater_equal(
+                ops.expand_dims(ops.arange(length) + earlier, 1),
+                ops.expand_dims(ops.arange(ops.shape(k)[2]), 0),
+            )
+        heads, _ = scaled_dot_product_attention(q, k, v, allowed)
+        merged = ops.reshape(ops.transpose(heads, (0, 2, 1, 3)), (batch, length, self.width))
+        return self.out(merged), (k, v)
+
     def get_config(self):
         return {**super().get_config(), "width": self.width, "num_heads": self.num_heads}
 
@@ -239,6 +277,14 @@ class TransformerBlock(keras.layers.Layer):
     def call(self, x, training=None):
         x = x + self.drop(self.attention(self.norm1(x)), training=training)
         return x + self.drop(self.project(self.hidden(self.norm2(x))), training=training)
+
+    def call_with_cache(self, x, past=None, position=None):
+        """The block for new positions given the cached keys and values of earlier ones:
+        `(output, (keys, values))`, see `CausalSelfAttention.call_with_cache` (inference only,
+        no dropout)."""
+        attended, present = self.attention.call_with_cache(self.norm1(x), past, position)
+        x = x + attended
+        return x + self.project(self.hidden(self.norm2(x))), present
 
     def attention_weights(self, x):
         """The block's attention weights for input x: (batch, heads, length, length)."""
@@ -329,118 +375,3 @@ def make_optimizer(
         var_list=[v for v in model.trainable_variables if id(v) not in decayed]
     )
     return optimizer
-
-
-def next_token_losses(model: keras.Model, ids, batch_size: int = 128) -> np.ndarray:
-    """-ln p(ids[t] | ids[:t]) for t = 1 .. len(ids) - 1, each token predicted once, (len(ids) - 1,).
-
-    Windows of the model's context overlap by half: the first window scores all its positions,
-    each later one only the positions no earlier window reached, so every prediction after the
-    first half-window sees at least context/2 earlier tokens (scoring non-overlapping windows
-    instead would count the poorly informed first positions of every window). These are the
-    same tokens that `ngrams.KneserNey.cross_entropy(ids)` scores.
-    """
-    context = _context_of(model)
-    ids = check_ids("ids", ids, ndim=1, min_length=2)
-    check_int("batch_size", batch_size)
-    length = min(context, ids.size - 1)
-    starts = np.unique(
-        np.minimum(np.arange(0, ids.size - 1, max(length // 2, 1)), ids.size - 1 - length)
-    )
-    losses, scored = [], 0  # predictions of ids[1 .. scored] are done
-    for first in range(0, len(starts), batch_size):
-        chunk = starts[first : first + batch_size]
-        windows = ids[chunk[:, None] + np.arange(length + 1)].astype(np.int32)
-        logits = ops.convert_to_numpy(model(windows[:, :-1], training=False)).astype(np.float64)
-        log_probs = logits - logits.max(-1, keepdims=True)
-        log_probs -= np.log(np.exp(log_probs).sum(-1, keepdims=True))
-        nll = -np.take_along_axis(log_probs, windows[:, 1:, None].astype(np.int64), -1)[..., 0]
-        for start, row in zip(chunk, nll):
-            losses.append(row[scored - start :])  # the positions no earlier window reached
-            scored = start + length
-    return np.concatenate(losses)
-
-
-def cross_entropy(model: keras.Model, ids, batch_size: int = 128) -> float:
-    """The mean of `next_token_losses(model, ids)`: nats per token, every token after the first."""
-    return float(next_token_losses(model, ids, batch_size).mean())
-
-
-def _context_of(model: keras.Model) -> int:
-    check_type("model", model, keras.Model, "keras.Model from build_gpt")
-    for layer in model.layers:
-        if isinstance(layer, PositionalEmbedding):
-            return layer.context
-    raise ValueError(
-        f"model must come from build_gpt (with a PositionalEmbedding), got {model.name!r}"
-    )
-
-
-def generate(
-    model: keras.Model,
-    prompt_ids,
-    steps: int,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    seed: int = 0,
-) -> np.ndarray:
-    """Continue a prompt one token at a time.
-
-    Args:
-        model: a model from `build_gpt`.
-        prompt_ids: 1D sequence of at least one token id.
-        steps: how many tokens to add.
-        temperature: 0 picks the most likely token (greedy); otherwise logits are divided by
-            it before sampling (below 1 sharper, above 1 flatter).
-        top_k: sample only among the k most likely tokens (None: all).
-        seed: the sampling seed; the same seed gives the same text.
-
-    Returns:
-        The prompt followed by the `steps` new ids, int32 (len(prompt_ids) + steps,).
-    """
-    context = _context_of(model)
-    prompt = check_ids("prompt_ids", prompt_ids, model.output_shape[-1])
-    check_int("steps", steps, 0)
-    temperature = check_number("temperature", temperature, 0.0)
-    if top_k is not None:
-        check_int("top_k", top_k)
-    check_seed("seed", seed)
-    rng = np.random.default_rng(seed)
-    ids = [int(i) for i in prompt]
-    window = np.zeros((1, context), dtype=np.int32)
-    for _ in range(steps):
-        recent = ids[-context:]  # crop: the model never sees more than its context
-        # Pad on the right to a fixed shape (one compiled function); the causal mask makes
-        # the padding invisible to the positions we read.
-        window[0, : len(recent)], window[0, len(recent) :] = recent, 0
-        logits = np.asarray(model.predict_on_batch(window), dtype=np.float64)[0, len(recent) - 1]
-        if temperature == 0:
-            ids.append(int(np.argmax(logits)))
-            continue
-        if top_k is not None and top_k < logits.size:
-            logits[logits < np.sort(logits)[-top_k]] = -np.inf
-        # Shift before dividing: the largest logit becomes exactly 0, so a tiny temperature
-        # sends the others to -inf (probability 0) instead of overflowing to inf - inf = NaN.
-        with np.errstate(over="ignore"):
-            probs = np.exp((logits - logits.max()) / temperature)
-        ids.append(int(rng.choice(logits.size, p=probs / probs.sum())))
-    return np.asarray(ids, dtype=np.int32)
-
-
-def attention_maps(model: keras.Model, ids) -> np.ndarray:
-    """Every head's attention weights for one sequence, (layers, heads, length, length)."""
-    context = _context_of(model)
-    ids = check_ids("ids", ids, model.output_shape[-1]).astype(np.int32)
-    if ids.size > context:
-        raise ValueError(
-            f"ids must hold at most the model's context ({context}) ids, got {ids.size}"
-        )
-    blocks = [layer for layer in model.layers if isinstance(layer, TransformerBlock)]
-    if not blocks:
-        raise ValueError(f"model {model.name!r} has no TransformerBlock")
-    x = model.get_layer("embedding")(ids[None])
-    maps = []
-    for block in blocks:
-        maps.append(ops.convert_to_numpy(block.attention_weights(x))[0])
-        x = block(x, training=False)
-    return np.stack(maps)

@@ -1,5 +1,5 @@
 """Tests of genai_lessons.transformer: attention maths against NumPy and Keras's own layer,
-causality, generation, the optimizer's weight decay, sliding-window evaluation, training
+causality, the optimizer's weight decay, sliding-window evaluation, training
 beating a bigram model, and serialization."""
 
 import dataclasses
@@ -13,6 +13,7 @@ settings.quiet_tensorflow()
 
 import keras  # noqa: E402
 
+from genai_lessons import generation as G  # noqa: E402
 from genai_lessons import ngrams, text  # noqa: E402
 from genai_lessons import transformer as T  # noqa: E402
 
@@ -142,51 +143,6 @@ def test_sinusoidal_positions_closed_form_and_model():
     assert len(embedding.trainable_weights) == 1  # only the token table is learned
 
 
-def test_attention_maps_shape_rows_and_agreement(gpt):
-    ids = np.arange(8) % VOCAB
-    maps = T.attention_maps(gpt, ids)
-    assert maps.shape == (TINY.num_layers, TINY.num_heads, 8, 8)
-    np.testing.assert_allclose(maps.sum(axis=-1), 1.0, atol=1e-6)
-    assert np.all(np.triu(maps, k=1) == 0.0)
-    x = gpt.get_layer("embedding")(ids[None].astype("int32"))
-    block = gpt.get_layer("block_0")
-    _, weights = block.attention(block.norm1(x), return_attention=True)
-    np.testing.assert_allclose(maps[0], keras.ops.convert_to_numpy(weights)[0], atol=1e-7)
-
-
-def manual_greedy(model, prompt, steps, context):
-    ids = list(prompt)
-    for _ in range(steps):
-        window = np.array([ids[-context:]], "int32")
-        ids.append(int(np.argmax(keras.ops.convert_to_numpy(model(window))[0, -1])))
-    return ids
-
-
-def test_generate_greedy_is_argmax_and_crops_to_context(gpt):
-    prompt = (np.arange(20) * 7) % VOCAB  # longer than the context of 12
-    greedy = T.generate(gpt, prompt, steps=6, temperature=0)
-    assert greedy.shape == (26,) and greedy.dtype == np.int32
-    np.testing.assert_array_equal(greedy[:20], prompt)
-    np.testing.assert_array_equal(greedy, manual_greedy(gpt, prompt, 6, TINY.context))
-    cropped = T.generate(gpt, prompt[-TINY.context :], steps=6, temperature=0)
-    np.testing.assert_array_equal(greedy[20:], cropped[TINY.context :])
-    np.testing.assert_array_equal(T.generate(gpt, prompt, 6, temperature=1.0, top_k=1), greedy)
-
-
-def test_generate_is_seeded_and_top_k_restricts(gpt):
-    prompt = [1, 2, 3]
-    first = T.generate(gpt, prompt, steps=15, temperature=1.5, seed=7)
-    np.testing.assert_array_equal(first, T.generate(gpt, prompt, steps=15, temperature=1.5, seed=7))
-    others = [T.generate(gpt, prompt, steps=15, temperature=1.5, seed=s) for s in range(3)]
-    assert any(not np.array_equal(first, other) for other in others)
-    logits = keras.ops.convert_to_numpy(gpt(np.array([prompt], "int32")))[0, -1]
-    top2 = set(np.argsort(logits)[-2:])
-    firsts = {
-        int(T.generate(gpt, prompt, 1, temperature=5.0, top_k=2, seed=s)[-1]) for s in range(30)
-    }
-    assert firsts == top2
-
-
 def test_short_training_beats_the_bigram_baseline():
     # Random words whose third letter is set by their first: after "a" a bigram model can only
     # guess among t, d, g, n, while a model that looks two characters back knows.
@@ -205,7 +161,7 @@ def test_short_training_beats_the_bigram_baseline():
     bigram = ngrams.bigram_cross_entropy(train, held, len(chars))
     assert loss < 0.85 * bigram, (loss, bigram)
     # The sliding-window measure scores the same tokens as the n-gram models, with more context.
-    assert T.cross_entropy(model, held) < loss
+    assert G.cross_entropy(model, held) < loss
 
 
 # Keras's own saving code converts TensorFlow variables with np.array(x, copy=False), which
@@ -224,7 +180,7 @@ def test_keras_save_and_load_gives_the_same_logits(tmp_path, positions):
         keras.ops.convert_to_numpy(loaded(ids)), keras.ops.convert_to_numpy(model(ids)), atol=1e-6
     )
     np.testing.assert_array_equal(
-        T.generate(loaded, [1, 2], 5, temperature=0), T.generate(model, [1, 2], 5, temperature=0)
+        G.generate(loaded, [1, 2], 5, temperature=0), G.generate(model, [1, 2], 5, temperature=0)
     )
 
 
@@ -261,26 +217,12 @@ def test_bad_arguments_raise(gpt):
         )
     with pytest.raises(ValueError, match="even"):
         T.sinusoidal_positions(4, 5)
-    with pytest.raises(ValueError, match="prompt_ids"):
-        T.generate(gpt, [], 3)
-    with pytest.raises(ValueError, match="steps"):
-        T.generate(gpt, [1], -1)
-    with pytest.raises(ValueError, match="temperature"):
-        T.generate(gpt, [1], 3, temperature=-0.5)
-    with pytest.raises(ValueError, match="top_k"):
-        T.generate(gpt, [1], 3, top_k=0)
-    with pytest.raises(ValueError, match="PositionalEmbedding"):
-        T.generate(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), [1], 3)
-    with pytest.raises(ValueError, match="ids"):
-        T.attention_maps(gpt, np.zeros((2, 3), "int32"))
     with pytest.raises(ValueError, match="divisible"):
         T.CausalSelfAttention(10, 3)
     with pytest.raises(ValueError, match="width"):
         T.CausalSelfAttention(8, 2)(np.zeros((1, 3, 6), "float32"))
     with pytest.raises(ValueError, match="positions"):
         T.PositionalEmbedding(5, 4, 8, positions="rotary")
-    with pytest.raises(ValueError, match="ids"):
-        T.cross_entropy(gpt, [3])
     with pytest.raises(ValueError, match="weight_decay"):
         T.make_optimizer(gpt, 1e-3, weight_decay=-1.0)
 
@@ -319,24 +261,3 @@ def test_optimizer_decays_matrices_only(gpt):
         np.testing.assert_allclose(
             keras.ops.convert_to_numpy(v), old * factor, rtol=1e-6, atol=1e-7
         )
-
-
-@pytest.mark.parametrize("length", [5, 13, 40])
-def test_sliding_cross_entropy_scores_each_token_once_with_enough_context(gpt, length):
-    ids = np.random.default_rng(length).integers(0, VOCAB, length)
-    context, half = TINY.context, TINY.context // 2
-    window = min(context, length - 1)
-    starts = sorted(
-        {min(s, length - 1 - window) for s in range(0, length - 1, max(window // 2, 1))}
-    )
-    nll = []
-    for t in range(1, length):  # reference: token t from the first window that reaches it
-        start = next(s for s in starts if s + window >= t)
-        logits = keras.ops.convert_to_numpy(gpt(ids[None, start : start + window].astype("int32")))
-        row = logits[0, t - start - 1].astype(np.float64)
-        nll.append(np.log(np.exp(row - row.max()).sum()) + row.max() - row[ids[t]])
-        if t >= context:
-            assert t - start >= half  # at least half a context of history
-    expected = float(np.mean(nll))
-    assert T.cross_entropy(gpt, ids) == pytest.approx(expected, rel=1e-5)
-    assert T.cross_entropy(gpt, ids, batch_size=1) == pytest.approx(expected, rel=1e-5)

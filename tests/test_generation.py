@@ -1,0 +1,182 @@
+"""Tests of genai_lessons.generation: per-token evaluation, sampling, attention maps, and the
+key/value cache against the full forward pass."""
+
+import numpy as np
+import pytest
+
+from genai_lessons import settings
+
+settings.quiet_tensorflow()
+
+import keras  # noqa: E402
+
+from genai_lessons import generation as G  # noqa: E402
+from genai_lessons import transformer as T  # noqa: E402
+
+VOCAB = 11
+TINY = T.GPTConfig(vocab_size=VOCAB, context=12, width=16, num_heads=2, num_layers=2)
+
+
+@pytest.fixture(scope="module")
+def gpt():
+    keras.utils.set_random_seed(3)
+    return T.build_gpt(TINY)
+
+
+def full_logits(model, ids):
+    return keras.ops.convert_to_numpy(model(np.asarray(ids, "int32")[None]))[0]
+
+
+def test_cached_forward_equals_full_forward_at_every_split(gpt):
+    ids = np.random.default_rng(0).integers(0, VOCAB, TINY.context)
+    expected = full_logits(gpt, ids)
+    for split in (1, 5, TINY.context - 1):
+        first, cache = G.cached_forward(gpt, ids[None, :split])
+        np.testing.assert_allclose(first[0], expected[:split], atol=1e-5)
+        assert len(cache) == TINY.num_layers
+        assert tuple(cache[0][0].shape) == (1, TINY.num_heads, split, TINY.width // TINY.num_heads)
+        rest, cache = G.cached_forward(gpt, ids[None, split:], cache)
+        np.testing.assert_allclose(rest[0], expected[split:], atol=1e-5)
+        assert cache[0][0].shape[2] == TINY.context
+
+
+def test_one_token_steps_match_the_last_position_of_full_passes(gpt):
+    ids = np.random.default_rng(1).integers(0, VOCAB, (2, 9))  # a batch of two
+    logits, cache = G.cached_forward(gpt, ids[:, :1])
+    for t in range(1, 9):
+        logits, cache = G.cached_forward(gpt, ids[:, t : t + 1], cache)
+        full = keras.ops.convert_to_numpy(gpt(ids[:, : t + 1].astype("int32")))[:, -1]
+        np.testing.assert_allclose(logits[:, -1], full, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:You are using a softmax over axis")  # the reference's 1 key
+@pytest.mark.parametrize("prompt_length, steps", [(1, 11), (4, 8), (12, 0)])
+def test_greedy_tokens_identical_with_and_without_cache(gpt, prompt_length, steps):
+    prompt = (np.arange(prompt_length) * 5) % VOCAB
+    plain = G.generate(gpt, prompt, steps, temperature=0)
+    cached = G.generate(gpt, prompt, steps, temperature=0, cache=True)
+    np.testing.assert_array_equal(cached, plain)
+    np.testing.assert_array_equal(plain, manual_greedy(gpt, prompt, steps, TINY.context))
+
+
+def test_sampling_identical_with_and_without_cache(gpt):
+    plain = G.generate(gpt, [1, 2], 9, temperature=1.0, top_k=4, seed=3)
+    np.testing.assert_array_equal(
+        G.generate(gpt, [1, 2], 9, temperature=1.0, top_k=4, seed=3, cache=True), plain
+    )
+
+
+def test_a_full_cache_restarts_from_the_last_half_context(gpt):
+    prompt = (np.arange(TINY.context) * 3) % VOCAB  # fills the cache at once
+    out = G.generate(gpt, prompt, 4, temperature=0, cache=True)
+    half = TINY.context // 2
+    ids = list(prompt)
+    ids.append(int(np.argmax(full_logits(gpt, ids)[-1])))  # the first token sees the whole window
+    for _ in range(3):  # then the rebuilt cache holds the last half context and grows
+        start = len(prompt) + 1 - half
+        ids.append(int(np.argmax(full_logits(gpt, ids[start:])[-1])))
+    np.testing.assert_array_equal(out, ids)
+
+
+def test_cached_forward_rejects_more_than_the_context(gpt):
+    _, cache = G.cached_forward(gpt, np.zeros((1, TINY.context), "int32"))
+    with pytest.raises(ValueError, match="context"):
+        G.cached_forward(gpt, np.zeros((1, 1), "int32"), cache)
+    with pytest.raises(TypeError, match="cache"):
+        G.generate(gpt, [1], 2, cache="yes")
+
+
+def test_attention_maps_shape_rows_and_agreement(gpt):
+    ids = np.arange(8) % VOCAB
+    maps = G.attention_maps(gpt, ids)
+    assert maps.shape == (TINY.num_layers, TINY.num_heads, 8, 8)
+    np.testing.assert_allclose(maps.sum(axis=-1), 1.0, atol=1e-6)
+    assert np.all(np.triu(maps, k=1) == 0.0)
+    x = gpt.get_layer("embedding")(ids[None].astype("int32"))
+    block = gpt.get_layer("block_0")
+    _, weights = block.attention(block.norm1(x), return_attention=True)
+    np.testing.assert_allclose(maps[0], keras.ops.convert_to_numpy(weights)[0], atol=1e-7)
+
+
+def manual_greedy(model, prompt, steps, context):
+    ids = list(prompt)
+    for _ in range(steps):
+        window = np.array([ids[-context:]], "int32")
+        ids.append(int(np.argmax(keras.ops.convert_to_numpy(model(window))[0, -1])))
+    return ids
+
+
+def test_generate_greedy_is_argmax_and_crops_to_context(gpt):
+    prompt = (np.arange(20) * 7) % VOCAB  # longer than the context of 12
+    greedy = G.generate(gpt, prompt, steps=6, temperature=0)
+    assert greedy.shape == (26,) and greedy.dtype == np.int32
+    np.testing.assert_array_equal(greedy[:20], prompt)
+    np.testing.assert_array_equal(greedy, manual_greedy(gpt, prompt, 6, TINY.context))
+    cropped = G.generate(gpt, prompt[-TINY.context :], steps=6, temperature=0)
+    np.testing.assert_array_equal(greedy[20:], cropped[TINY.context :])
+    np.testing.assert_array_equal(G.generate(gpt, prompt, 6, temperature=1.0, top_k=1), greedy)
+
+
+def test_generate_is_seeded_and_top_k_restricts(gpt):
+    prompt = [1, 2, 3]
+    first = G.generate(gpt, prompt, steps=15, temperature=1.5, seed=7)
+    np.testing.assert_array_equal(first, G.generate(gpt, prompt, steps=15, temperature=1.5, seed=7))
+    others = [G.generate(gpt, prompt, steps=15, temperature=1.5, seed=s) for s in range(3)]
+    assert any(not np.array_equal(first, other) for other in others)
+    logits = keras.ops.convert_to_numpy(gpt(np.array([prompt], "int32")))[0, -1]
+    top2 = set(np.argsort(logits)[-2:])
+    firsts = {
+        int(G.generate(gpt, prompt, 1, temperature=5.0, top_k=2, seed=s)[-1]) for s in range(30)
+    }
+    assert firsts == top2
+
+
+@pytest.mark.parametrize("length", [5, 13, 40])
+def test_sliding_cross_entropy_scores_each_token_once_with_enough_context(gpt, length):
+    ids = np.random.default_rng(length).integers(0, VOCAB, length)
+    context, half = TINY.context, TINY.context // 2
+    window = min(context, length - 1)
+    starts = sorted(
+        {min(s, length - 1 - window) for s in range(0, length - 1, max(window // 2, 1))}
+    )
+    nll = []
+    for t in range(1, length):  # reference: token t from the first window that reaches it
+        start = next(s for s in starts if s + window >= t)
+        logits = keras.ops.convert_to_numpy(gpt(ids[None, start : start + window].astype("int32")))
+        row = logits[0, t - start - 1].astype(np.float64)
+        nll.append(np.log(np.exp(row - row.max()).sum()) + row.max() - row[ids[t]])
+        if t >= context:
+            assert t - start >= half  # at least half a context of history
+    expected = float(np.mean(nll))
+    assert G.cross_entropy(gpt, ids) == pytest.approx(expected, rel=1e-5)
+    assert G.cross_entropy(gpt, ids, batch_size=1) == pytest.approx(expected, rel=1e-5)
+
+
+def test_bad_arguments_raise(gpt):
+    with pytest.raises(ValueError, match="prompt_ids"):
+        G.generate(gpt, [], 3)
+    with pytest.raises(ValueError, match="steps"):
+        G.generate(gpt, [1], -1)
+    with pytest.raises(ValueError, match="temperature"):
+        G.generate(gpt, [1], 3, temperature=-0.5)
+    with pytest.raises(ValueError, match="top_k"):
+        G.generate(gpt, [1], 3, top_k=0)
+    with pytest.raises(ValueError, match="PositionalEmbedding"):
+        G.generate(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), [1], 3)
+    with pytest.raises(ValueError, match="ids"):
+        G.attention_maps(gpt, np.zeros((2, 3), "int32"))
+    with pytest.raises(ValueError, match="ids"):
+        G.cross_entropy(gpt, [3])
+
+
+def test_compiled_decoder_steps_match_the_full_forward_pass(gpt):
+    decoder = G.CachedDecoder(gpt)
+    buffers = decoder.empty(batch=2)
+    assert buffers[0].shape == (2, TINY.num_heads, TINY.context, TINY.width // TINY.num_heads)
+    ids = np.random.default_rng(4).integers(0, VOCAB, (2, TINY.context)).astype("int32")
+    full = keras.ops.convert_to_numpy(gpt(ids))
+    for t in range(TINY.context):
+        logits, *buffers = decoder.predict_on_batch(
+            [ids[:, t : t + 1], np.full(2, t, "int32"), *buffers]
+        )
+        np.testing.assert_allclose(logits, full[:, t], atol=1e-5)
