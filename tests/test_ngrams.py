@@ -142,3 +142,26 @@ def test_bad_arguments_raise():
         model.sample([0], 3, temperature=0)
     with pytest.raises(ValueError, match="steps"):
         model.sample([0], -1)
+
+
+@pytest.mark.parametrize("order", [5, 9])
+def test_estimated_discounts_are_as_good_as_tuned_ones_on_held_out_training_text(
+    order, monkeypatch
+):
+    """The discounts come from count-of-counts; scaling them all up or down, judged on held-out
+    *training* text (the honest way to tune a baseline), should not find better ones."""
+    from genai_lessons import text
+
+    vocab = text.CharVocab.from_text(text.load_corpus())
+    train, _ = text.split_ids(vocab.encode(text.load_corpus()), 0.1)
+    fit, held = text.split_ids(train, 0.1)  # never the validation split
+    estimated = ngrams._discounts
+    losses = {}
+    for scale in (0.8, 1.0, 1.2):
+        monkeypatch.setattr(
+            ngrams,
+            "_discounts",  # D_c below c: a count of c keeps some probability
+            lambda counts, s=scale: np.minimum(estimated(counts) * s, 0.99 * np.arange(4)),
+        )
+        losses[scale] = ngrams.KneserNey(order, vocab.size).fit(fit).cross_entropy(held)
+    assert losses[1.0] < min(losses[0.8], losses[1.2])
