@@ -95,7 +95,7 @@ def _contenders(plan: Plan, jit: bool) -> dict:
     """{(model, side): (model, fit keyword arguments, units per measurement, unit)}."""
     import keras
 
-    from genai_lessons import data, diffusion, gan, reference, transformer, vae
+    from genai_lessons import data, dcgan, diffusion, gan, gan_networks, reference, transformer, vae
 
     rng = np.random.default_rng(0)
     ids = rng.integers(0, GPT_CONFIG["vocab_size"], (plan.gpt_steps * GPT_BATCH, 65), dtype="int32")
@@ -108,10 +108,12 @@ def _contenders(plan: Plan, jit: bool) -> dict:
     ours_gpt.compile(transformer.make_optimizer(ours_gpt, 1e-3), loss, jit_compile=jit)
     ref_gpt = reference.reference_gpt(**GPT_CONFIG)
     ref_gpt.compile(keras.optimizers.AdamW(1e-3), loss, jit_compile=jit)
+    nets = gan_networks.ImageNetworkConfig(latent_dim=16, image_size=8, channels=1, filters=32)
     ours_gan = gan.GAN(
-        gan.build_image_generator(16, 8, 1, 32), gan.build_image_discriminator(8, 1, 32),
-        gan.DIGITS_CONFIG,
-    )  # fmt: skip
+        gan_networks.build_image_generator(nets),
+        gan_networks.build_image_discriminator(nets),
+        dcgan.DIGITS_CONFIG,
+    )
     ours_gan.compile(jit_compile=jit)
     ref_gan = reference.ReferenceGAN(16, 8, 1, 32)
     ref_gan.compile(jit_compile=jit)

@@ -123,7 +123,7 @@ def test_mlp_bad_arguments_raise(kwargs, argument):
 def keras():
     from genai_lessons import settings
 
-    settings.quiet_tensorflow()
+    settings.quiet_logs()
     import keras
 
     return keras

@@ -21,7 +21,7 @@ from genai_lessons import settings
 settings.setup(int(sys.argv[1]), report=False)
 import keras, numpy as np
 from keras import ops
-from genai_lessons import cnn, diffusion, gan, transformer, vae
+from genai_lessons import cnn, diffusion, gan, gan_networks, transformer, vae
 
 rng = np.random.default_rng(0)
 digits = rng.random((64, 8, 8, 1)).astype("float32")
@@ -49,7 +49,8 @@ model.compile(optimizer=keras.optimizers.Adam(1e-3))
 model.fit(digits, batch_size=16, epochs=1, verbose=0)
 out["vae"] = (digest(model), model.jit_compile)
 
-pair = gan.GAN(gan.build_image_generator(4, 8, 1, 8), gan.build_image_discriminator(8, 1, 8),
+nets = gan_networks.ImageNetworkConfig(latent_dim=4, image_size=8, channels=1, filters=8)
+pair = gan.GAN(gan_networks.build_image_generator(nets), gan_networks.build_image_discriminator(nets),
                gan.GANConfig(latent_dim=4))
 pair.compile()
 pair.fit(digits * 2 - 1, batch_size=16, epochs=1, verbose=0)

@@ -9,7 +9,7 @@ import pytest
 
 from genai_lessons import settings
 
-settings.quiet_tensorflow()
+settings.quiet_logs()
 
 import keras  # noqa: E402
 
