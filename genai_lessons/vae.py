@@ -91,8 +91,9 @@ def _check_beta(beta) -> float:
 def kl_divergence(z_mean, z_log_var):
     """KL(N(mean, diag(exp(log_var))) || N(0, I)) in closed form, summed over the latent axis:
     (batch, latent_dim) twice -> (batch,), every entry >= 0."""
-    check_concrete("z_mean", z_mean)
-    check_concrete("z_log_var", z_log_var)
+    # As tensors: on PyTorch, a NumPy array minus a tensor is a TypeError.
+    z_mean = ops.convert_to_tensor(check_concrete("z_mean", z_mean))
+    z_log_var = ops.convert_to_tensor(check_concrete("z_log_var", z_log_var))
     return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
 
 

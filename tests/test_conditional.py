@@ -52,7 +52,7 @@ def test_loss_is_reconstruction_plus_beta_times_kl():
     images = data.load_digits().x_test[:16]
     inputs = {"images": images, "labels": data.load_digits().y_test[:16].astype("int32")}
     out = model(inputs)
-    loss = float(model.compute_loss(x=inputs, y_pred=out))
+    loss = float(keras.ops.convert_to_numpy(model.compute_loss(x=inputs, y_pred=out)))
     out = {key: keras.ops.convert_to_numpy(value).astype(np.float64) for key, value in out.items()}
     recon = out["reconstruction"].clip(1e-7, 1 - 1e-7)
     bce = -np.sum(images * np.log(recon) + (1 - images) * np.log(1 - recon), axis=(1, 2, 3))

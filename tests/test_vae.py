@@ -78,7 +78,7 @@ def test_vae_loss_is_reconstruction_plus_beta_times_kl():
     model = vae.build_vae(dataclasses.replace(TINY, beta=0.25))
     images = data.load_digits().x_test[:16]
     out = model(images)
-    loss = float(model.compute_loss(x=images, y_pred=out))
+    loss = float(convert_to_numpy(model.compute_loss(x=images, y_pred=out)))
     recon = convert_to_numpy(out["reconstruction"]).astype(np.float64).clip(1e-7, 1 - 1e-7)
     bce = -np.sum(images * np.log(recon) + (1 - images) * np.log(1 - recon), axis=(1, 2, 3))
     var = np.exp(convert_to_numpy(out["z_log_var"]).astype(np.float64))
