@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from genai_lessons import inference
+from genai_lessons.array_checks import check_array
 from genai_lessons.validation import (
     ArgumentTypeError,
     build_config,
-    check_array,
     check_bool,
     check_int,
     check_name,

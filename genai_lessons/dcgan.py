@@ -11,19 +11,14 @@ from __future__ import annotations
 import keras
 
 from genai_lessons import data
+from genai_lessons.array_checks import check_images
 from genai_lessons.gan import GAN, GANConfig
 from genai_lessons.gan_networks import (
     ImageNetworkConfig,
     build_image_discriminator,
     build_image_generator,
 )
-from genai_lessons.validation import (
-    ArgumentTypeError,
-    check_images,
-    check_int,
-    check_type,
-    describe,
-)
+from genai_lessons.validation import ArgumentTypeError, check_int, check_type, describe
 
 DIGITS_CONFIG = GANConfig(latent_dim=16, generator_lr=2e-4, discriminator_lr=1e-3)
 """The lesson's DCGAN recipe for the 8x8 digits (images in [-1, 1]). The discriminator learns

@@ -4,7 +4,7 @@ A fair "deep versus shallow" comparison trains each network with its own best le
 over several seeds, and reads the result at several training budgets. That is dozens of runs of
 tiny networks, where Keras's per-step overhead dominates; so `train_side_by_side` trains all
 networks of one architecture at once, in NumPy, as one batched computation: the same networks
-as `genai_lessons.nn.build_mlp` (ReLU hidden layers, softmax output, Glorot-uniform weights,
+as `genai_lessons.mlp.build_mlp` (ReLU hidden layers, softmax output, Glorot-uniform weights,
 zero biases), the same loss (cross-entropy) and the same optimizer (Adam, Keras's defaults),
 checked against Keras in the tests.
 

@@ -16,11 +16,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from genai_lessons import backend
+from genai_lessons import autodiff
+from genai_lessons.array_checks import check_array, check_concrete
 from genai_lessons.validation import (
-    check_array,
     check_choice,
-    check_concrete,
     check_int,
     check_number,
     check_seed,
@@ -141,7 +140,7 @@ class GAN(keras.Model):
         # Built now so that BackupAndRestore can load their state before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
-        backend.attach_optimizers(
+        autodiff.attach_optimizers(
             self, self.d_optimizer, self.g_optimizer
         )  # fit on JAX carries them
 
@@ -171,7 +170,7 @@ class GAN(keras.Model):
             return discriminator_loss(p_real, p_fake, self.config.label_smoothing), (p_real, p_fake)
 
         weights = self.discriminator.trainable_variables
-        (value, (p_real, p_fake)), grads = backend.value_and_grad(loss, weights, has_aux=True)
+        (value, (p_real, p_fake)), grads = autodiff.value_and_grad(loss, weights, has_aux=True)
         self.d_optimizer.apply(grads, weights)
         return value, p_real, p_fake
 
@@ -185,13 +184,13 @@ class GAN(keras.Model):
             )
 
         weights = self.generator.trainable_variables
-        value, grads = backend.value_and_grad(loss, weights)
+        value, grads = autodiff.value_and_grad(loss, weights)
         self.g_optimizer.apply(grads, weights)
         return value
 
     def train_step(self, *args):
-        # (data,) on TensorFlow and PyTorch, (state, data) on JAX: see backend.stateless_train_step.
-        return backend.stateless_train_step(self, self._two_player_step, *args)
+        # (data,) on TensorFlow and PyTorch, (state, data) on JAX: see autodiff.stateless_train_step.
+        return autodiff.stateless_train_step(self, self._two_player_step, *args)
 
     def _two_player_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data

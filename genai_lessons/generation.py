@@ -19,8 +19,9 @@ import keras
 import numpy as np
 from keras import ops
 
+from genai_lessons.array_checks import check_ids
 from genai_lessons.transformer import PositionalEmbedding, TransformerBlock
-from genai_lessons.validation import check_ids, check_int, check_number, check_seed, check_type
+from genai_lessons.validation import check_int, check_number, check_seed, check_type
 
 
 def next_token_losses(model: keras.Model, ids, batch_size: int = 128) -> np.ndarray:

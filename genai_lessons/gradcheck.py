@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from genai_lessons.validation import ArgumentTypeError, check_array, check_number, describe
+from genai_lessons.array_checks import check_array
+from genai_lessons.validation import ArgumentTypeError, check_number, describe
 
 
 def numerical_gradient(

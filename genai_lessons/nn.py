@@ -15,12 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from genai_lessons.array_checks import check_array, check_labels
 from genai_lessons.validation import (
     ArgumentTypeError,
-    check_array,
     check_choice,
     check_int,
-    check_labels,
     check_number,
     check_seed,
     describe,

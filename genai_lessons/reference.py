@@ -15,7 +15,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from genai_lessons import backend
+from genai_lessons import autodiff
 
 
 class _TokenAndPosition(layers.Layer):
@@ -93,14 +93,14 @@ class ReferenceGAN(keras.Model):
         self.g_optimizer = keras.optimizers.Adam(self.lrs[1], beta_1=0.5)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
-        backend.attach_optimizers(self, self.d_optimizer, self.g_optimizer)
+        autodiff.attach_optimizers(self, self.d_optimizer, self.g_optimizer)
 
     @property
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker]
 
     def train_step(self, *args):
-        return backend.stateless_train_step(self, self._step, *args)
+        return autodiff.stateless_train_step(self, self._step, *args)
 
     def _step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
@@ -116,7 +116,7 @@ class ReferenceGAN(keras.Model):
             return ops.mean(keras.losses.binary_crossentropy(labels, p))
 
         weights = self.discriminator.trainable_variables
-        d_value, grads = backend.value_and_grad(d_loss, weights)
+        d_value, grads = autodiff.value_and_grad(d_loss, weights)
         self.d_optimizer.apply(grads, weights)
         noise = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
 
@@ -125,7 +125,7 @@ class ReferenceGAN(keras.Model):
             return ops.mean(keras.losses.binary_crossentropy(ops.zeros((batch, 1)), p))
 
         weights = self.generator.trainable_variables
-        g_value, grads = backend.value_and_grad(g_loss, weights)
+        g_value, grads = autodiff.value_and_grad(g_loss, weights)
         self.g_optimizer.apply(grads, weights)
         self.d_loss_tracker.update_state(d_value)
         self.g_loss_tracker.update_state(g_value)

@@ -16,12 +16,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from genai_lessons import data
-from genai_lessons.data import DownloadError, Remote, _cache_folder, fetch
+from genai_lessons import downloads
+from genai_lessons.array_checks import check_ids
+from genai_lessons.downloads import DownloadError, Remote, cache_folder, fetch
 from genai_lessons.validation import (
     ArgumentTypeError,
     check_choice,
-    check_ids,
     check_int,
     check_number,
     check_seed,
@@ -123,14 +123,14 @@ def load_corpus(name: str = "python_docs", cache_dir: str | Path | None = None) 
         cache_dir: where the download is cached (default: Keras's cache, ~/.keras).
     """
     check_choice("name", name, CORPORA)
-    _cache_folder(cache_dir)
+    cache_folder(cache_dir)
     if name == "python_docs":
         return python_docs()
     try:
         return fetch(SHAKESPEARE, cache_dir).read_text(encoding="utf-8")
     except DownloadError:
         print(
-            f"shakespeare could not be downloaded (offline, or no answer within {data.DOWNLOAD_TIMEOUT:g} s), "
+            f"shakespeare could not be downloaded (offline, or no answer within {downloads.DOWNLOAD_TIMEOUT:g} s), "
             f"so python_docs is used instead."
         )
         return python_docs()

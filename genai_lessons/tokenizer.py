@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from genai_lessons.validation import ArgumentTypeError, check_ids, check_int, describe
+from genai_lessons.array_checks import check_ids
+from genai_lessons.validation import ArgumentTypeError, check_int, describe
 
 BYTES = 256  # ids 0..255 are the bytes themselves
 # A word with its leading space, a number, a run of other symbols, or white space: every

@@ -15,10 +15,10 @@ import numpy as np
 from keras import ops
 
 from genai_lessons import backend
+from genai_lessons.array_checks import check_concrete
 from genai_lessons.validation import (
     build_config,
     check_choice,
-    check_concrete,
     check_int,
     check_number,
 )

@@ -31,6 +31,7 @@ from genai_lessons import (  # noqa: E402
     downloads,
     gan,
     gan_networks,
+    generation,
     gradcheck,
     judge,
     latent,
@@ -1071,7 +1072,7 @@ for what, value in (
         "transformer",
         f"generate(prompt_ids: {what})",
         "prompt_ids",
-        lambda v=value: transformer.generate(tiny_gpt(), v, 2),
+        lambda v=value: generation.generate(tiny_gpt(), v, 2),
     )
 for name, value in (
     ("steps", -1),
@@ -1090,9 +1091,9 @@ for name, value in (
         "transformer",
         f"generate({name}={value!r})",
         name,
-        lambda k=kwargs: transformer.generate(tiny_gpt(), [1, 2], **k),
+        lambda k=kwargs: generation.generate(tiny_gpt(), [1, 2], **k),
     )
-case("transformer", "generate(model=None)", "model", lambda: transformer.generate(None, [1, 2], 2))
+case("transformer", "generate(model=None)", "model", lambda: generation.generate(None, [1, 2], 2))
 for what, value in (
     ("id -1", [1, -1]),
     ("id = vocab size", [1, 7]),
@@ -1106,13 +1107,13 @@ for what, value in (
         "transformer",
         f"attention_maps({what})",
         "ids",
-        lambda v=value: transformer.attention_maps(tiny_gpt(), v),
+        lambda v=value: generation.attention_maps(tiny_gpt(), v),
     )
 case(
     "transformer",
     "attention_maps(model=None)",
     "model",
-    lambda: transformer.attention_maps(None, [1, 2]),
+    lambda: generation.attention_maps(None, [1, 2]),
 )
 
 # metrics

@@ -4,11 +4,11 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import data, depth, nn
+from genai_lessons import data, depth, mlp, nn
 
 
 def _keras_twin(stack, hidden, model_index=0):
-    model = nn.build_mlp(2, hidden, 3, dtype="float64")
+    model = mlp.build_mlp(input_size=2, hidden_sizes=hidden, output_size=3, dtype="float64")
     weights = []
     for weight, bias in zip(stack.weights, stack.biases):
         weights += [weight[model_index].copy(), bias[model_index, 0].copy()]
@@ -18,7 +18,7 @@ def _keras_twin(stack, hidden, model_index=0):
 
 def test_parameter_count_matches_keras():
     for hidden in ([152], [16, 16, 16, 16], [3]):
-        model = nn.build_mlp(2, hidden, 3)
+        model = mlp.build_mlp(input_size=2, hidden_sizes=hidden, output_size=3)
         assert depth.count_parameters(2, hidden, 3) == model.count_params()
 
 

@@ -19,6 +19,7 @@ from genai_lessons.exercises import (
     cnn,
     diffusion,
     gan,
+    language_models,
     lesson,
     loop,
     nn,
@@ -425,7 +426,82 @@ _ARITY = {
     "add_noise": "xae",
     "ddpm_step": "xebaz",
     "ddim_step": "xeas",
+    "merge": "ipn",
+    "cached_attention": "qkvKV",
 }
+
+
+# --------------------------------------------------------------------------- lesson 6
+def merge_by_replacing(ids, pair, new_id):  # find-and-replace on a spaced string of ids
+    text = " " + " ".join(str(int(i)) for i in ids) + " "
+    pattern, replacement = f" {pair[0]} {pair[1]} ", f" {new_id} "
+    while pattern in text:
+        text = text.replace(pattern, replacement, 1)
+    return [int(t) for t in text.split()]
+
+
+def merge_by_scanning(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _merge_first_only(ids, pair, new_id):
+    for i in range(len(ids) - 1):
+        if (ids[i], ids[i + 1]) == tuple(pair):
+            return list(ids[:i]) + [new_id] + list(ids[i + 2 :])
+    return list(ids)
+
+
+def _cached(query, key, value, past_keys, past_values, past_only=False, unscaled=False,
+            no_growth=False, new_first=False):  # fmt: skip
+    past_keys_2d = np.reshape(past_keys, (-1, len(key)))
+    past_values_2d = np.reshape(past_values, (-1, len(value)))
+    if new_first:
+        keys, values = np.vstack([[key], past_keys_2d]), np.vstack([[value], past_values_2d])
+    else:
+        keys, values = np.vstack([past_keys_2d, [key]]), np.vstack([past_values_2d, [value]])
+    attended_keys, attended_values = (keys[:-1], values[:-1]) if past_only else (keys, values)
+    if len(attended_keys) == 0:
+        output = np.zeros_like(value)
+    else:
+        scores = attended_keys @ query / (1.0 if unscaled else np.sqrt(len(query)))
+        output = softmax(scores) @ attended_values
+    if no_growth:
+        return output, past_keys, past_values
+    return output, keys, values
+
+
+def _merge_keeping_second(ids, pair, new_id):  # writes new_id, then the pair's second id too
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == tuple(pair):
+            out += [new_id, ids[i + 1]]
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _merge_all_but_last(ids, pair, new_id):  # the scan stops one place early
+    return merge_by_scanning(list(ids)[:-1], pair, new_id) + list(ids)[-1:]
+
+
+def cached_attention_loops(query, key, value, past_keys, past_values):
+    keys = [*past_keys, key]
+    values = [*past_values, value]
+    scores = np.array([np.dot(k, query) for k in keys]) / math.sqrt(len(query))
+    weights = np.exp(scores - scores.max())
+    weights /= weights.sum()
+    return sum(w * np.asarray(v) for w, v in zip(weights, values)), np.array(keys), np.array(values)
+
 
 CATALOGUE = [
     Entry(
@@ -855,6 +931,33 @@ CATALOGUE = [
             (lambda *c: _ddim(*c, minus=True), "added, not subtracted"),
         ],
     ),
+    Entry(
+        language_models,
+        "merge",
+        [merge_by_replacing, merge_by_scanning],
+        [
+            (_merge_first_only, "every occurrence"),
+            (lambda ids, pair, new_id: list(ids), "nothing was merged"),
+            (lambda ids, pair, new_id: _merge_all_but_last(ids, pair, new_id), "at the very end"),
+            (lambda ids, pair, new_id: _merge_keeping_second(ids, pair, new_id), "skip two places"),
+            (
+                lambda ids, pair, new_id: merge_by_scanning(ids[::-1], pair[::-1], new_id)[::-1],
+                "left to right",
+            ),
+        ],
+    ),
+    Entry(
+        language_models,
+        "cached_attention",
+        [cached_attention_loops],
+        [
+            (lambda *a: _cached(*a, past_only=True), "new token itself"),
+            (lambda *a: _cached(*a, unscaled=True), "square root"),
+            (lambda *a: _cached(*a, no_growth=True), "new key and value added"),
+            (lambda *a: _cached(*a, new_first=True), "after the cached ones"),
+            (lambda q, k, v, pk, pv: (v, *_cached(q, k, v, pk, pv)[1:]), "not only to itself"),
+        ],
+    ),
 ]
 
 IDS = [f"{e.module.__name__.rsplit('.', 1)[1]}.{e.name}" for e in CATALOGUE]
@@ -870,7 +973,7 @@ def test_every_exercise_of_every_lesson_is_in_the_catalogue():
     registered = {(n, name) for n, lesson_ in lesson._ALL.items() for name in lesson_.exercises}
     catalogued = {(e.module.LESSON.number, e.name) for e in CATALOGUE}
     assert registered == catalogued
-    assert {n for n, _ in registered} == {0, 1, 2, 3, 4, 5, 7}
+    assert {n for n, _ in registered} == {0, 1, 2, 3, 4, 5, 6, 7}
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=IDS)

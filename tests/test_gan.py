@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import backend, data, dcgan, gan, gan_networks
+from genai_lessons import autodiff, data, dcgan, gan, gan_networks
 from genai_lessons.gan_networks import ImageNetworkConfig, PointNetworkConfig
 
 TINY_POINTS = PointNetworkConfig(latent_dim=4, units=16, hidden_layers=2)
@@ -192,7 +192,7 @@ def test_minimax_loss_saturates_where_the_non_saturating_one_does_not():
     # D confidently rejects the fake: logit -6, D(G(z)) ~ 0.0025. Gradient w.r.t. the logit.
     grads = {}
     for kind in gan.GENERATOR_LOSSES:
-        _, (grad,) = backend.grad_of_inputs(
+        _, (grad,) = autodiff.grad_of_inputs(
             lambda logit, kind=kind: gan.generator_loss(keras.activations.sigmoid(logit), kind),
             [np.array([[-6.0]], "float32")],
         )

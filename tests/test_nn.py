@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from genai_lessons import backend, gradcheck, mlp, nn
+from genai_lessons import autodiff, backend, gradcheck, mlp, nn
 
 
 def _batch(rng, batch, features, classes):
@@ -158,7 +158,7 @@ def test_backprop_matches_the_backends_autodiff(keras, activation):
         dtype="float64",
     )
     model.set_weights(net.params)
-    loss, auto_grads = backend.value_and_grad(
+    loss, auto_grads = autodiff.value_and_grad(
         lambda: keras.ops.mean(
             keras.losses.sparse_categorical_crossentropy(y, model(x), from_logits=True)
         ),
@@ -188,7 +188,7 @@ def test_sigmoid_output_matches_keras_binary_crossentropy(keras):
     )
     model.set_weights(net.params)
     bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
-    loss, auto_grads = backend.value_and_grad(
+    loss, auto_grads = autodiff.value_and_grad(
         lambda: bce(y.reshape(-1, 1).astype("float64"), model(x)), model.trainable_variables
     )
     assert float(loss) == pytest.approx(net.loss(x, y), rel=_LOSS_RTOL[backend.name()])

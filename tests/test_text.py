@@ -3,7 +3,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from genai_lessons import data, text
+from genai_lessons import downloads, text
 
 
 def test_default_corpus_is_real_english_prose_without_download():
@@ -65,12 +65,14 @@ def test_unknown_corpus_is_a_clear_error():
 def test_optional_corpus_is_checksum_verified_and_falls_back_offline(tmp_path, monkeypatch, capsys):
     origin = tmp_path / "plays.txt"
     origin.write_text("To be, or not to be, that is the question.\n", encoding="utf-8")
-    good = data.Remote(
+    good = downloads.Remote(
         "plays.txt", origin.as_uri(), hashlib.sha256(origin.read_bytes()).hexdigest()
     )
     monkeypatch.setattr(text, "SHAKESPEARE", good)
     assert text.load_corpus("shakespeare", cache_dir=tmp_path / "cache").startswith("To be")
-    monkeypatch.setattr(text, "SHAKESPEARE", data.Remote("other.txt", origin.as_uri(), "f" * 64))
+    monkeypatch.setattr(
+        text, "SHAKESPEARE", downloads.Remote("other.txt", origin.as_uri(), "f" * 64)
+    )
     fallback = text.load_corpus("shakespeare", cache_dir=tmp_path / "cache")
     assert fallback == text.load_corpus("python_docs")
     assert "python_docs" in capsys.readouterr().out

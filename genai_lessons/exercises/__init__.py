@@ -19,6 +19,7 @@ def progress():
         cnn,
         diffusion,
         gan,
+        language_models,
         lesson,
         nn,
         start,

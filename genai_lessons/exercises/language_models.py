@@ -201,6 +201,9 @@ def check_cached_attention(function) -> Result:
     def cache_not_grown(q, k, v, pk, pv):
         return _cached(q, k, v, pk, pv)[0], pk, pv
 
+    def new_only(q, k, v, pk, pv):
+        return v, np.vstack([pk, k[None]]), np.vstack([pv, v[None]])
+
     mistakes = [
         (
             past_only,
@@ -215,6 +218,10 @@ def check_cached_attention(function) -> Result:
         (
             new_first,
             "the new key and value go after the cached ones (the cache is in position order).",
+        ),
+        (
+            new_only,
+            "the new token attends to every earlier token through the cache, not only to itself.",
         ),
     ]
     return check_function(
