@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from genai_lessons import data, nn
+from genai_lessons import generation as G
 from genai_lessons import transformer as T
 
 VOCAB = 9
@@ -21,17 +22,17 @@ def gpt():
 @pytest.mark.parametrize("temperature", [1e-320, 5e-324, 1e-30, 1e-8])
 def test_a_tiny_positive_temperature_gives_the_greedy_tokens(gpt, temperature):
     prompt = [1, 4, 2]
-    greedy = T.generate(gpt, prompt, steps=8, temperature=0)
+    greedy = G.generate(gpt, prompt, steps=8, temperature=0)
     with warnings.catch_warnings():
         # No "overflow" or "invalid value" RuntimeWarning. (Not every warning: on PyTorch, Keras's
         # own predict_on_batch triggers NumPy's DeprecationWarning about `__array__(copy=...)`.)
         warnings.simplefilter("error", RuntimeWarning)
-        tiny = T.generate(gpt, prompt, steps=8, temperature=temperature, seed=3)
+        tiny = G.generate(gpt, prompt, steps=8, temperature=temperature, seed=3)
     np.testing.assert_array_equal(tiny, greedy)
 
 
 def test_temperature_zero_is_the_argmax_at_every_step(gpt):
-    ids = T.generate(gpt, [3, 1], steps=4, temperature=0)
+    ids = G.generate(gpt, [3, 1], steps=4, temperature=0)
     for step in range(2, len(ids)):
         logits = keras.ops.convert_to_numpy(gpt(np.array([ids[:step]], "int32")))[0, -1]
         assert ids[step] == int(np.argmax(logits))
@@ -39,18 +40,18 @@ def test_temperature_zero_is_the_argmax_at_every_step(gpt):
 
 @pytest.mark.parametrize("top_k", [VOCAB, VOCAB + 1, 10**6])
 def test_top_k_at_or_above_the_vocabulary_equals_no_top_k(gpt, top_k):
-    expected = T.generate(gpt, [1, 2], steps=10, temperature=1.3, seed=11)
+    expected = G.generate(gpt, [1, 2], steps=10, temperature=1.3, seed=11)
     np.testing.assert_array_equal(
-        T.generate(gpt, [1, 2], steps=10, temperature=1.3, top_k=top_k, seed=11), expected
+        G.generate(gpt, [1, 2], steps=10, temperature=1.3, top_k=top_k, seed=11), expected
     )
 
 
 def test_numpy_integer_ids_and_arrays_are_accepted(gpt):
-    as_list = T.generate(gpt, [1, 2], steps=3, temperature=0)
+    as_list = G.generate(gpt, [1, 2], steps=3, temperature=0)
     np.testing.assert_array_equal(
-        T.generate(gpt, np.array([1, 2], np.int16), np.int64(3), temperature=0), as_list
+        G.generate(gpt, np.array([1, 2], np.int16), np.int64(3), temperature=0), as_list
     )
-    assert T.attention_maps(gpt, np.array([1, 2, 3], np.uint8)).shape == (1, 2, 3, 3)
+    assert G.attention_maps(gpt, np.array([1, 2, 3], np.uint8)).shape == (1, 2, 3, 3)
 
 
 def test_labels_given_as_integral_floats_mean_the_same_classes():
