@@ -27,7 +27,10 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from genai_lessons import runner, settings
+    from genai_lessons import settings
+
+    settings.quiet_logs()  # before the runner imports Keras (through training), which logs
+    from genai_lessons import runner
 
     try:
         notebooks = runner.select_notebooks(args.notebooks, args.lessons)

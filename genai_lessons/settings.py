@@ -21,7 +21,7 @@ QUICK_ENV = "GENAI_LESSONS_QUICK"
 """Environment variable that selects quick mode when set to 1 (CI and the test suite do)."""
 
 XLA_ENV = "GENAI_LESSONS_XLA"
-"""Environment variable: 0 keeps Keras's own meaning of `jit_compile="auto"` (see `use_xla`)."""
+"""Environment variable: 1 makes `setup` turn `use_xla` on (off by default: see `use_xla`)."""
 
 DEFAULT_SEED = 42
 
@@ -57,8 +57,13 @@ def is_quick() -> bool:
 
 
 def xla_wanted() -> bool:
-    """Whether `setup` turns `use_xla` on: yes unless `GENAI_LESSONS_XLA` is 0."""
-    return _flag(XLA_ENV, default=True)
+    """Whether `setup` turns `use_xla` on: only when `GENAI_LESSONS_XLA` is 1.
+
+    Off by default: measured on the course's 2-core CPU, XLA made the DCGAN's epochs faster but
+    the diffusion model's slower, and its compile time doubled lesson 2's full run (many small
+    models, each compiled once); see the README's performance section.
+    """
+    return _flag(XLA_ENV, default=False)
 
 
 def mode() -> str:
@@ -118,7 +123,9 @@ def use_xla(enabled: bool = True) -> None:
     Keras resolves "auto" to no XLA on a CPU-only TensorFlow machine, although XLA cuts the CPU
     time of most of the course's training steps there (`genai-lessons bench`: the DCGAN's by
     about a quarter) and, like TensorFlow's CPU kernels, gives the same numbers on rerun with
-    the same seed (tests/test_reproducibility.py checks it bit for bit). The exception is a
+    the same seed (checked bit for bit when this was written; tests/test_reproducibility.py checks
+    the default policy on every run). It costs compile time per model, so `setup` turns it on
+    only when asked (`xla_wanted`). The exception is a
     model with dropout: XLA's random numbers cost TensorFlow on a CPU more than fusion saves
     (the lesson-5 GPT's step takes about 15% more CPU time), so such a model keeps Keras's
     default there. On JAX "auto" means XLA already; on PyTorch it stays eager (Keras would use
@@ -225,9 +232,9 @@ def setup(seed: int = DEFAULT_SEED, *, report: bool = True) -> None:
 
     Quiets the backend's logs, makes float64 mean float64 on every backend (JAX needs a switch
     for it; models stay float32, Keras's default), seeds Python, NumPy and Keras, compiles
-    models with XLA where they support it (`use_xla`; `GENAI_LESSONS_XLA=0` keeps Keras's
-    default), sets the plot style and prints a one-line environment report (see
-    `environment_report` for the same as data).
+    models with XLA where they support it only if `GENAI_LESSONS_XLA=1` (`use_xla`), sets the
+    plot style and prints a one-line environment report (see `environment_report` for the
+    same as data).
     """
     quiet_logs()
     backend.check_supported()

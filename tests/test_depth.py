@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import data, depth, mlp, nn
+from genai_lessons import data, depth, mlp
 
 
 def _keras_twin(stack, hidden, model_index=0):

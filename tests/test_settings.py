@@ -163,18 +163,18 @@ def test_use_xla_makes_auto_compile_with_xla_and_can_be_undone():
         settings.use_xla(False)
 
 
-def test_setup_turns_xla_on_unless_the_environment_says_no(monkeypatch):
+def test_setup_turns_xla_on_only_when_the_environment_asks(monkeypatch):
     import keras
 
     if keras.backend.backend() != "tensorflow" or settings.gpu_names():
         pytest.skip("Keras's own default differs from use_xla only on a CPU-only TensorFlow")
     try:
-        monkeypatch.setenv(settings.XLA_ENV, "0")
-        settings.setup(report=False)
-        assert _tiny_model().jit_compile is False
-        monkeypatch.delenv(settings.XLA_ENV)
+        monkeypatch.setenv(settings.XLA_ENV, "1")
         settings.setup(report=False)
         assert _tiny_model().jit_compile is True
+        monkeypatch.delenv(settings.XLA_ENV)
+        settings.setup(report=False)
+        assert _tiny_model().jit_compile is False
         monkeypatch.setenv(settings.XLA_ENV, "perhaps")
         with pytest.raises(ValueError, match="GENAI_LESSONS_XLA.*'perhaps'"):
             settings.setup(report=False)
