@@ -121,8 +121,8 @@ def use_xla(enabled: bool = True) -> None:
     """Make `compile(jit_compile="auto")`, Keras's default, mean XLA where it pays and is supported.
 
     Keras resolves "auto" to no XLA on a CPU-only TensorFlow machine, although XLA cuts the CPU
-    time of most of the course's training steps there (`genai-lessons bench`: the DCGAN's by
-    about a quarter) and, like TensorFlow's CPU kernels, gives the same numbers on rerun with
+    time of some of the course's training steps there (`genai-lessons bench`: the DCGAN's by
+    10-20%) and, like TensorFlow's CPU kernels, gives the same numbers on rerun with
     the same seed (checked bit for bit when this was written; tests/test_reproducibility.py checks
     the default policy on every run). It costs compile time per model, so `setup` turns it on
     only when asked (`xla_wanted`). The exception is a
