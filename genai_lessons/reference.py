@@ -107,9 +107,11 @@ class ReferenceGAN(keras.Model):
         batch = ops.shape(real)[0]
         noise = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         combined = ops.concatenate([self.generator(noise, training=True), real])
-        # Fake is 1, real is 0, with a little noise on the labels (the example's trick).
+        # Fake is 1, real is 0, with a little noise on the labels (the example's trick), pointed
+        # inwards so that the targets stay in [0, 1]: PyTorch's binary cross-entropy refuses others.
         labels = ops.concatenate([ops.ones((batch, 1)), ops.zeros((batch, 1))])
-        labels = labels + 0.05 * keras.random.uniform(ops.shape(labels), seed=self.seed_generator)
+        jitter = 0.05 * keras.random.uniform(ops.shape(labels), seed=self.seed_generator)
+        labels = labels + jitter * (1.0 - 2.0 * labels)
 
         def d_loss():
             p = self.discriminator(combined, training=True)
