@@ -16,9 +16,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from genai_lessons import autodiff
+from genai_lessons import autodiff, training
 from genai_lessons.array_checks import check_array, check_concrete
 from genai_lessons.validation import (
+    ArgumentTypeError,
     check_choice,
     check_int,
     check_number,
@@ -231,10 +232,12 @@ class SampleSnapshots(keras.callbacks.Callback):
     """Record the generator's output for fixed noise at chosen epochs (1-based).
 
     After `fit`, `snapshots[epoch]` holds the samples, so a lesson can show how they evolve.
-    `snapshots[0]` is taken before training starts.
+    `snapshots[0]` is taken before training starts. Pass the run's `training.backup` callback
+    as `backup` and the snapshots are kept with it: a run resumed after an interruption still
+    has those taken before it.
     """
 
-    def __init__(self, epochs, count: int = 500, seed: int = 0):
+    def __init__(self, epochs, count: int = 500, seed: int = 0, backup=None):
         super().__init__()
         if isinstance(epochs, (str, bytes)) or not hasattr(epochs, "__iter__"):
             raise ValueError(
@@ -246,15 +249,25 @@ class SampleSnapshots(keras.callbacks.Callback):
         self.epochs = sorted({check_int("epochs", e, 0) for e in epochs})
         check_int("count", count)
         check_seed("seed", seed)
-        self.count, self.seed = count, seed
+        if backup is not None and not isinstance(backup, training.Backup):
+            raise ArgumentTypeError(
+                f"backup must be the run's training.backup(...) callback, got {describe(backup)}"
+            )
+        self.count, self.seed, self.backup = count, seed, backup
         self.snapshots: dict[int, np.ndarray] = {}
 
     def _take(self, epoch: int) -> None:
         if epoch in self.epochs:
             self.snapshots[epoch] = self.model.generate(self.count, seed=self.seed)
+            if self.backup is not None:
+                kept = {str(e): samples for e, samples in self.snapshots.items()}
+                self.backup.save_arrays("sample_snapshots", kept)
 
     def on_train_begin(self, logs=None):
-        self._take(0)
+        kept = {} if self.backup is None else self.backup.load_arrays("sample_snapshots")
+        self.snapshots = {int(epoch): samples for epoch, samples in kept.items()}
+        if 0 not in self.snapshots:  # a fresh run (taken before any backup restores weights)
+            self._take(0)
 
     def on_epoch_end(self, epoch, logs=None):
         self._take(epoch + 1)

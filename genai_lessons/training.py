@@ -73,7 +73,79 @@ def backup_folder(lesson: str, name: str, **determinants) -> Path:
     return Path(tempfile.gettempdir()) / "genai_lessons" / f"{lesson}_{name}_{key}"
 
 
-def backup(lesson: str, name: str, **determinants) -> keras.callbacks.BackupAndRestore:
+class Backup(keras.callbacks.BackupAndRestore):
+    """Keras's `BackupAndRestore`, made whole for a lesson's resumed run.
+
+    Keras restores the weights and the optimizer but not what the lesson plots: `fit`'s
+    returned `History` would hold only the epochs after the interruption. This callback also
+    keeps each epoch's logged numbers in its folder and puts the restored ones back in front
+    of the History at the end. Other callbacks can keep arrays of their own with it
+    (`save_arrays`, `load_arrays`; `gan.SampleSnapshots` does). It also clears the resumed
+    start epoch Keras leaves on the model, so that a later `fit` of it starts at epoch 0.
+    """
+
+    _LOGS = "epoch_logs.json"
+
+    def __init__(self, backup_dir: str):
+        super().__init__(backup_dir)
+        self._logs: list[dict[str, float]] = []
+        self._restored_epochs = 0
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._restored_epochs = self.model._initial_epoch or 0
+        path = Path(self.backup_dir) / self._LOGS
+        kept = json.loads(path.read_text()) if self._restored_epochs and path.exists() else []
+        # Logs are written before the weights, so an interruption between the two can leave
+        # one epoch too many: keep those of the restored epochs only.
+        self._logs = kept[: self._restored_epochs]
+
+    def on_epoch_end(self, epoch, logs=None):
+        numbers = {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
+        self._logs.append(numbers)
+        Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
+        _write_atomically(Path(self.backup_dir) / self._LOGS, json.dumps(self._logs))
+        super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        history = getattr(self.model, "history", None)
+        restored = self._logs[: self._restored_epochs]
+        if restored and isinstance(history, keras.callbacks.History):
+            later = history.history
+            names = list(dict.fromkeys([*restored[0], *later]))
+            history.history = {
+                name: [log.get(name, np.nan) for log in restored] + list(later.get(name, []))
+                for name in names
+            }
+            history.epoch = list(range(len(restored))) + list(history.epoch)
+        self.model._initial_epoch = None
+        super().on_train_end(logs)
+
+    def save_arrays(self, name: str, arrays: dict[str, np.ndarray]) -> None:
+        """Keep named arrays with this run's backup (deleted with it when the run completes)."""
+        Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
+        path = Path(self.backup_dir) / f"{name}.npz"
+        with open(path.with_suffix(".tmp"), "wb") as file:
+            np.savez(file, **arrays)
+        os.replace(path.with_suffix(".tmp"), path)
+
+    def load_arrays(self, name: str) -> dict[str, np.ndarray]:
+        """The arrays `save_arrays` kept under `name` for this run, or {} if there are none."""
+        path = Path(self.backup_dir) / f"{name}.npz"
+        if not path.exists():
+            return {}
+        with np.load(path) as arrays:
+            return {key: arrays[key] for key in arrays.files}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file: an interrupted write leaves the old file whole."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def backup(lesson: str, name: str, **determinants) -> Backup:
     """A `BackupAndRestore` callback for one run, resuming it only if nothing changed.
 
     Args:
@@ -83,9 +155,9 @@ def backup(lesson: str, name: str, **determinants) -> keras.callbacks.BackupAndR
             data (arrays, hashed by content), epochs, batch size, learning rate, seed...
 
     Returns:
-        The callback. Keras deletes the backup when the run completes.
+        The callback (a `Backup`). Keras deletes the backup when the run completes.
     """
-    return keras.callbacks.BackupAndRestore(str(backup_folder(lesson, name, **determinants)))
+    return Backup(str(backup_folder(lesson, name, **determinants)))
 
 
 def progress(every: int = 1, metrics=None) -> keras.callbacks.Callback:

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import autodiff, data, dcgan, gan, gan_networks
+from genai_lessons import autodiff, data, dcgan, gan, gan_networks, training
 from genai_lessons.gan_networks import ImageNetworkConfig, PointNetworkConfig
 
 TINY_POINTS = PointNetworkConfig(latent_dim=4, units=16, hidden_layers=2)
@@ -292,6 +292,33 @@ def test_snapshots_record_the_chosen_epochs_and_generate_is_seeded():
     np.testing.assert_array_equal(snapshots.snapshots[0], untrained)
     np.testing.assert_array_equal(snapshots.snapshots[3], model.generate(20, seed=3))
     assert not np.allclose(snapshots.snapshots[2], snapshots.snapshots[3])
+
+
+def test_snapshots_kept_with_the_backup_survive_an_interrupted_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    ring = data.make_ring(64)
+
+    class Disconnect(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    def run(extra=()):
+        model = tiny_point_gan()
+        model(np.zeros((1, 2)))  # built, as BackupAndRestore needs
+        backup = training.backup("test", "gan_snapshots", data=ring)
+        snapshots = gan.SampleSnapshots([0, 1, 3], count=20, seed=3, backup=backup)
+        model.fit(ring, epochs=3, batch_size=32, verbose=0, callbacks=[snapshots, backup, *extra])
+        return snapshots.snapshots
+
+    untrained = tiny_point_gan().generate(20, seed=3)
+    with pytest.raises(KeyboardInterrupt):
+        run([Disconnect()])  # epochs 1 and 2 done, then the kernel "dies"
+    snapshots = run()  # resumes at epoch 3
+    assert sorted(snapshots) == [0, 1, 3]
+    np.testing.assert_array_equal(snapshots[0], untrained)  # not the restored model's samples
+    with pytest.raises(ValueError, match="backup"):
+        gan.SampleSnapshots([1], backup="folder")
 
 
 # --------------------------------------------------------------------------- persistence

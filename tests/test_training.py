@@ -60,6 +60,15 @@ class _StopAt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+class _Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs_run = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_run.append(epoch)
+
+
 def _fit(units, x, y, epochs, callbacks):
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(units), keras.layers.Dense(1)])
@@ -82,9 +91,44 @@ def test_identical_rerun_resumes_and_a_changed_setting_starts_fresh(tmp_path, mo
     changed = _fit(8, x, y, 5, [callback(8)])  # another width: a fresh run of all 5 epochs
     assert changed.epoch == [0, 1, 2, 3, 4]
 
-    resumed = _fit(4, x, y, 5, [callback(4)])  # the same run again: only the 3 epochs left
-    assert resumed.epoch == [2, 3, 4]
+    recorder = _Recorder()
+    resumed = _fit(4, x, y, 5, [callback(4), recorder])  # the same run again: 3 epochs left
+    assert recorder.epochs_run == [2, 3, 4]
+    assert resumed.epoch == [0, 1, 2, 3, 4]  # the History also holds the restored epochs
     assert not training.backup_folder("test", "resume", units=4, data=x, epochs=5).exists()
+
+
+def test_a_resumed_history_is_the_uninterrupted_one_and_a_later_fit_starts_at_zero(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
+    whole = _fit(4, x, y, 5, [training.backup("test", "whole", data=x)]).history["loss"]
+
+    with pytest.raises(KeyboardInterrupt):
+        _fit(4, x, y, 5, [training.backup("test", "cut", data=x), _StopAt(2)])
+    recorder = _Recorder()
+    resumed = _fit(4, x, y, 5, [training.backup("test", "cut", data=x), recorder])
+    assert recorder.epochs_run == [3, 4]  # only the missing epochs were trained
+    assert len(resumed.history["loss"]) == 5
+    # The restored epochs' losses are the ones logged before the interruption, and the same
+    # seed makes them equal to the uninterrupted run's.
+    np.testing.assert_allclose(resumed.history["loss"][:3], whole[:3], rtol=1e-6)
+
+    # Keras leaves the resumed start epoch on the model; the backup clears it.
+    again = resumed.model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert again.epoch == [0, 1]
+
+
+def test_arrays_kept_with_a_backup_are_read_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    callback = training.backup("test", "arrays", epochs=3)
+    assert callback.load_arrays("snapshots") == {}
+    callback.save_arrays("snapshots", {"0": np.arange(3.0), "2": np.ones((2, 2))})
+    kept = callback.load_arrays("snapshots")
+    assert sorted(kept) == ["0", "2"]
+    np.testing.assert_array_equal(kept["2"], np.ones((2, 2)))
 
 
 def test_progress_prints_every_n_epochs_and_the_last(capsys):
@@ -118,7 +162,9 @@ def test_same_architecture_but_changed_data_or_rate_starts_fresh(tmp_path, monke
         3,
         4,
     ]
-    assert _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.1)]).epoch == [3, 4]
+    recorder = _Recorder()
+    _fit(4, x, y, 5, [training.backup("test", "silent", data=x, rate=0.1), recorder])
+    assert recorder.epochs_run == [3, 4]  # the unchanged run resumed
 
 
 def test_configs_are_told_apart_by_type_and_nested_values():
