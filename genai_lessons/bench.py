@@ -1,11 +1,12 @@
 """Training speed of the course's models beside reference architectures: `genai-lessons bench`.
 
 For each backend available (TensorFlow without and with XLA, JAX, PyTorch), it measures the
-machine's float32 matmul ceiling, then trains, interleaved, the course's GPT (lesson 5's
-config), DCGAN (lesson 3's), VAE (lesson 4's) and diffusion model (lesson 7's) beside the
-reference architectures of `genai_lessons.reference` at the same sizes, and reports medians
+machine's float32 matmul ceiling, then trains, interleaved, the course's GPT (lessons 5's and
+6's configs), DCGAN (lesson 3's), VAE (lesson 4's) and diffusion model (lesson 7's) beside the
+reference architectures of `genai_lessons.reference` at the same sizes (the contenders are
+built in `genai_lessons.bench_models`), and reports medians
 of several repeats: milliseconds per unit (a GPT step, an epoch of the 1,437 training digits)
-in wall time and in CPU time, their ratios ours/reference, and the GPT's model FLOPs
+in wall time and in CPU time, their ratios ours/reference, and the GPTs' model FLOPs
 utilisation (MFU: the step's FLOPs per second over the matmul ceiling). Ratios of interleaved
 runs hold on a busy machine; absolute figures do not, so the load average is printed with them.
 Another backend runs in a subprocess (Keras picks its backend once per process).
@@ -23,10 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from genai_lessons import settings
+from genai_lessons import bench_models, settings
 
-GPT_CONFIG = dict(vocab_size=96, context=64, width=128, num_heads=4, num_layers=2, dropout=0.1)
-GPT_BATCH = 32  # lesson 5's windows per step
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
@@ -44,9 +43,11 @@ class Plan:
         return cls(repeats=1, gpt_steps=2, images=128, matmul_size=512)
 
 
-def gpt_step_flops(batch: int = GPT_BATCH, **config) -> float:
-    """Model FLOPs of one GPT training step (forward and backward: 3x the forward matmuls)."""
-    c = {**GPT_CONFIG, **config}
+def gpt_step_flops(batch: int | None = None, **config) -> float:
+    """Model FLOPs of one GPT training step (forward and backward: 3x the forward matmuls);
+    the fields not given are those of lesson 5's config and batch."""
+    default, default_batch = bench_models.GPTS["GPT (lesson 5)"]
+    c, batch = {**default, **config}, batch or default_batch
     width, length = c["width"], c["context"]
     per_token = c["num_layers"] * (24 * width**2 + 4 * length * width) + 2 * width * c["vocab_size"]
     return 3.0 * per_token * batch * length
@@ -91,59 +92,13 @@ class _EpochTimer:
         return Timer()
 
 
-def _contenders(plan: Plan, jit: bool) -> dict:
-    """{(model, side): (model, fit keyword arguments, units per measurement, unit)}."""
-    import keras
-
-    from genai_lessons import data, dcgan, diffusion, gan, gan_networks, reference, transformer, vae
-
-    rng = np.random.default_rng(0)
-    ids = rng.integers(0, GPT_CONFIG["vocab_size"], (plan.gpt_steps * GPT_BATCH, 65), dtype="int32")
-    digits = data.load_digits("symmetric").x_train[: plan.images].astype("float32")
-    gan_digits = digits[: len(digits) // 32 * 32]
-    unit_digits = (digits + 1) / 2
-    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    text = dict(x=ids[:, :-1], y=ids[:, 1:], batch_size=GPT_BATCH)
-    ours_gpt = transformer.build_gpt(**GPT_CONFIG)
-    ours_gpt.compile(transformer.make_optimizer(ours_gpt, 1e-3), loss, jit_compile=jit)
-    ref_gpt = reference.reference_gpt(**GPT_CONFIG)
-    ref_gpt.compile(keras.optimizers.AdamW(1e-3), loss, jit_compile=jit)
-    nets = gan_networks.ImageNetworkConfig(latent_dim=16, image_size=8, channels=1, filters=32)
-    ours_gan = gan.GAN(
-        gan_networks.build_image_generator(nets),
-        gan_networks.build_image_discriminator(nets),
-        dcgan.DIGITS_CONFIG,
-    )
-    ours_gan.compile(jit_compile=jit)
-    ref_gan = reference.ReferenceGAN(16, 8, 1, 32)
-    ref_gan.compile(jit_compile=jit)
-    ours_vae = vae.build_vae(latent_dim=8)
-    ours_vae.compile(keras.optimizers.Adam(2.5e-3), jit_compile=jit)
-    ref_vae = reference.ReferenceVAE(latent_dim=8)
-    ref_vae.compile(keras.optimizers.Adam(2.5e-3), jit_compile=jit)
-    denoiser = diffusion.build_diffusion(
-        data_shape=(8, 8, 1), steps=200, width=32, embedding_dim=64
-    )
-    denoiser.compile(keras.optimizers.Adam(2e-3), jit_compile=jit)
-    images = dict(x=gan_digits, batch_size=32)
-    return {
-        ("GPT (lesson 5)", "ours"): (ours_gpt, text, plan.gpt_steps, "step"),
-        ("GPT (lesson 5)", "reference"): (ref_gpt, text, plan.gpt_steps, "step"),
-        ("DCGAN (lesson 3)", "ours"): (ours_gan, images, 1, "epoch"),
-        ("DCGAN (lesson 3)", "reference"): (ref_gan, images, 1, "epoch"),
-        ("VAE (lesson 4)", "ours"): (ours_vae, dict(x=unit_digits, batch_size=64), 1, "epoch"),
-        ("VAE (lesson 4)", "reference"): (ref_vae, dict(x=unit_digits, batch_size=64), 1, "epoch"),
-        ("diffusion (lesson 7)", "ours"): (denoiser, dict(x=digits, batch_size=64), 1, "epoch"),
-    }
-
-
 def measure(plan: Plan | None = None, jit: bool = False) -> dict:
     """Benchmark the active backend in this process; `jit` compiles every model with XLA."""
     plan = plan or Plan()
     settings.seed_everything(0)
     import keras
 
-    contenders = _contenders(plan, jit)
+    contenders = bench_models.contenders(plan.gpt_steps, plan.images, jit)
     timer = _EpochTimer()
     for model, fit, _, _ in contenders.values():  # compile and warm up
         model.fit(**fit, epochs=1, shuffle=False, verbose=0)
@@ -162,16 +117,14 @@ def measure(plan: Plan | None = None, jit: bool = False) -> dict:
             row["ratio"] = row["ours"]["ms"] / row["reference"]["ms"]
             row["cpu_ratio"] = row["ours"]["cpu_ms"] / row["reference"]["cpu_ms"]
     ceiling, per_cpu_second = matmul_ceiling(plan.matmul_size, max(plan.repeats, 2))
-    gpt, flops = rows["GPT (lesson 5)"], gpt_step_flops()
-    # MFU: the step's FLOPs per wall second over the matmul's. The CPU variant divides FLOPs
-    # per CPU second by the matmul's, which other programs on the machine hardly change.
-    mfu = {
-        side: flops / (gpt[side]["ms"] / 1000) / (ceiling * 1e9) for side in ("ours", "reference")
-    }
-    mfu_cpu = {
-        side: flops / (gpt[side]["cpu_ms"] / 1000) / (per_cpu_second * 1e9)
-        for side in ("ours", "reference")
-    }
+    for name, (config, batch) in bench_models.GPTS.items():
+        # MFU: the step's FLOPs per wall second over the matmul's. The CPU variant divides
+        # FLOPs per CPU second by the matmul's, which other programs hardly change.
+        row, flops = rows[name], gpt_step_flops(batch, **config)
+        row["gflop"] = flops / 1e9
+        for side in ("ours", "reference"):
+            row[side]["mfu"] = flops / (row[side]["ms"] / 1000) / (ceiling * 1e9)
+            row[side]["mfu_cpu"] = flops / (row[side]["cpu_ms"] / 1000) / (per_cpu_second * 1e9)
     name = keras.backend.backend() + (
         "+xla" if jit and keras.backend.backend() == "tensorflow" else ""
     )
@@ -179,8 +132,6 @@ def measure(plan: Plan | None = None, jit: bool = False) -> dict:
         "backend": name,
         "matmul_gflops": ceiling,
         "matmul_gflops_per_cpu_second": per_cpu_second,
-        "gpt_mfu": mfu,
-        "gpt_mfu_cpu": mfu_cpu,
         "rows": list(rows.values()),
     }
 
@@ -229,8 +180,9 @@ def markdown(report: dict) -> str:
         f"{report['cpu_count']} CPU cores; load average (1, 5, 15 min) before "
         f"{', '.join(f'{x:.1f}' for x in load['before'])}, after {', '.join(f'{x:.1f}' for x in load['after'])}.",
         "",
-        "| backend | model | unit | ours ms | reference ms | ours/reference (wall) | ours/reference (CPU) |",
-        "|---|---|---|---|---|---|---|",
+        "| backend | model | unit | ours ms | reference ms | ours/reference (wall) "
+        "| ours/reference (CPU) | MFU ours, reference (by CPU time) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     notes = []
     for result in report["results"]:
@@ -238,24 +190,29 @@ def markdown(report: dict) -> str:
             notes.append(f"{result['backend']}: failed ({result['error']})")
             continue
         for row in result["rows"]:
-            ref = row.get("reference")
-            cells = (
+            ours, ref = row["ours"], row.get("reference")
+            cells = [f"{ours['ms']:.1f}"] + (
                 [f"{ref['ms']:.1f}", f"{row['ratio']:.2f}", f"{row['cpu_ratio']:.2f}"]
                 if ref
                 else ["-"] * 3
             )
+            cells.append(
+                f"{ours['mfu']:.0%}, {ref['mfu']:.0%} ({ours['mfu_cpu']:.0%}, {ref['mfu_cpu']:.0%})"
+                if "mfu" in ours and ref
+                else "-"
+            )
             lines.append(
-                f"| {result['backend']} | {row['model']} | {row['unit']} | {row['ours']['ms']:.1f} | "
+                f"| {result['backend']} | {row['model']} | {row['unit']} | "
                 + " | ".join(cells)
                 + " |"
             )
-        mfu, mfu_cpu = result["gpt_mfu"], result["gpt_mfu_cpu"]
+        steps = ", ".join(
+            f"{row['model']} {row['gflop']:.2f}" for row in result["rows"] if "gflop" in row
+        )
         notes.append(
             f"{result['backend']}: matmul ceiling {result['matmul_gflops']:.0f} GFLOP/s "
-            f"({result['matmul_gflops_per_cpu_second']:.0f} per CPU second); GPT step "
-            f"{gpt_step_flops() / 1e9:.2f} GFLOP, MFU ours {mfu['ours']:.0%}, reference "
-            f"{mfu['reference']:.0%} (by CPU time: ours {mfu_cpu['ours']:.0%}, reference "
-            f"{mfu_cpu['reference']:.0%})"
+            f"({result['matmul_gflops_per_cpu_second']:.0f} per CPU second); GFLOP per "
+            f"training step: {steps}"
         )
     return "\n".join(lines + [""] + [f"- {note}" for note in notes]) + "\n"
 

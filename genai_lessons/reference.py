@@ -4,13 +4,17 @@ Each follows the published description of a keras.io example, written here from 
 description: the "miniature GPT" text-generation example (token plus position embeddings,
 post-norm blocks around Keras's `MultiHeadAttention` with its causal mask, a ReLU MLP), the
 DCGAN face-generation example (no batch normalization, LeakyReLU, one discriminator update on
-fake and real images together with noisy labels, then a generator update) and the variational
-autoencoder example (encoder, sampling, decoder; reconstruction and KL losses tracked). They are
+fake and real images together with noisy labels, then a generator update), the variational
+autoencoder example (encoder, sampling, decoder; reconstruction and KL losses tracked) and the
+denoising diffusion implicit models example (a U-Net of residual blocks with skip connections
+and a sinusoidal embedding of the noise level, trained to predict the noise). They are
 what a reader would write from those pages, and `genai_lessons.bench` times the course's models
 against them. Not registered for saving: they are never saved.
 """
 
 from __future__ import annotations
+
+import math
 
 import keras
 from keras import layers, ops
@@ -184,3 +188,92 @@ class ReferenceVAE(keras.Model):
         for tracker, value in zip(self.trackers, (total, reconstruction_loss, kl_loss)):
             tracker.update_state(value)
         return total
+
+
+class _NoiseEmbedding(layers.Layer):
+    """Sines and cosines of the noise variance (batch, 1, 1, 1) -> (batch, 1, 1, dims), at
+    frequencies spaced geometrically from 1 to 1,000 (the example's embedding)."""
+
+    def __init__(self, dims: int = 32, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = dims
+
+    def call(self, variances):
+        half = self.dims // 2
+        exponents = ops.arange(half, dtype="float32") / max(half - 1, 1)
+        speeds = 2.0 * math.pi * ops.exp(math.log(1000.0) * exponents)  # 2 pi f, f in [1, 1000]
+        angles = variances * speeds
+        return ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+
+
+def _residual_block(x, width: int):
+    """Normalize (no learned scale or shift), two 3x3 convolutions, add the input back."""
+    residual = x if x.shape[-1] == width else layers.Conv2D(width, 1)(x)
+    x = layers.BatchNormalization(center=False, scale=False)(x)
+    x = layers.Conv2D(width, 3, padding="same", activation="swish")(x)
+    return layers.Add()([layers.Conv2D(width, 3, padding="same")(x), residual])
+
+
+def reference_denoiser(image_shape, widths=(32, 64), block_depth=1, embedding_dims=32):
+    """keras.io's DDIM U-Net: [noisy images (batch, h, w, c), noise variances (batch, 1, 1, 1)]
+    -> predicted noise (batch, h, w, c). The embedding enters once, tiled over the image and
+    concatenated to it; each resolution but the lowest keeps `block_depth` skip connections."""
+    images = keras.Input(image_shape)
+    variances = keras.Input((1, 1, 1))
+    e = _NoiseEmbedding(embedding_dims)(variances)
+    e = layers.UpSampling2D(size=image_shape[:2], interpolation="nearest")(e)
+    x = layers.Concatenate()([layers.Conv2D(widths[0], 1)(images), e])
+    skips = []
+    for width in widths[:-1]:  # down: blocks at this resolution, then halve it
+        for _ in range(block_depth):
+            x = _residual_block(x, width)
+            skips.append(x)
+        x = layers.AveragePooling2D(2)(x)
+    for _ in range(block_depth):
+        x = _residual_block(x, widths[-1])
+    for width in reversed(widths[:-1]):  # up: double the resolution, then blocks with skips
+        x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+        for _ in range(block_depth):
+            x = _residual_block(layers.Concatenate()([x, skips.pop()]), width)
+    noise = layers.Conv2D(image_shape[-1], 1, kernel_initializer="zeros")(x)
+    return keras.Model([images, variances], noise, name="reference_denoiser")
+
+
+class ReferenceDiffusion(keras.Model):
+    """keras.io's DDIM training recipe: images (batch, h, w, c), here in [-1, 1].
+
+    In training, `call` draws a diffusion time in [0, 1) and the noise for each image, mixes
+    them with the example's cosine rates (signal cos(angle), noise sin(angle), from signal 0.95
+    to 0.02), and returns {"noise", "predicted"}; the loss is the mean absolute error between
+    them, as in the example. Left out, since the course's model does neither in training: the
+    example's data normalization (the digits are already centred) and its exponential moving
+    average of the weights (it serves sampling only).
+    """
+
+    def __init__(
+        self,
+        image_shape=(8, 8, 1),
+        widths=(32, 64),
+        block_depth=1,
+        embedding_dims=32,
+        signal_rates=(0.95, 0.02),
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.network = reference_denoiser(image_shape, widths, block_depth, embedding_dims)
+        self.angles = tuple(math.acos(rate) for rate in signal_rates)  # (start, end)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=None):
+        batch = ops.shape(images)[0]
+        times = keras.random.uniform((batch, 1, 1, 1), seed=self.seed_generator)
+        angles = self.angles[0] + times * (self.angles[1] - self.angles[0])
+        signal, noise_rate = ops.cos(angles), ops.sin(angles)
+        noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
+        noisy = signal * images + noise_rate * noise
+        predicted = self.network([noisy, ops.square(noise_rate)], training=training)
+        return {"noise": noise, "predicted": predicted}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return ops.mean(ops.abs(y_pred["noise"] - y_pred["predicted"]))

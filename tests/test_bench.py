@@ -3,11 +3,13 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
-from genai_lessons import bench, cli
+from genai_lessons import bench, bench_models, cli
 
-MODELS = {"GPT (lesson 5)", "DCGAN (lesson 3)", "VAE (lesson 4)", "diffusion (lesson 7)"}
+GPTS = {"GPT (lesson 5)", "GPT (lesson 6)"}
+MODELS = GPTS | {"DCGAN (lesson 3)", "VAE (lesson 4)", "diffusion (lesson 7)"}
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +28,15 @@ def test_the_quick_run_measures_every_model_on_this_backend(report):
     assert result["backend"] == keras.backend.backend()
     assert {row["model"] for row in result["rows"]} == MODELS
     assert _positive(result["matmul_gflops"]) and _positive(result["matmul_gflops_per_cpu_second"])
-    for mfu in (result["gpt_mfu"], result["gpt_mfu_cpu"]):
-        assert set(mfu) == {"ours", "reference"} and all(_positive(v) for v in mfu.values())
     for row in result["rows"]:
-        sides = ["ours", "reference"] if row["model"] != "diffusion (lesson 7)" else ["ours"]
-        assert [side for side in ("ours", "reference") if side in row] == sides
-        for side in sides:
+        assert "ours" in row and "reference" in row
+        for side in ("ours", "reference"):
             assert _positive(row[side]["ms"]) and _positive(row[side]["cpu_ms"])
             assert row[side]["params"] > 0
-        if "reference" in row:
-            assert row["ratio"] == pytest.approx(row["ours"]["ms"] / row["reference"]["ms"])
-            assert _positive(row["cpu_ratio"])
+            mfu = [row[side].get("mfu"), row[side].get("mfu_cpu")]
+            assert all(map(_positive, mfu)) if row["model"] in GPTS else mfu == [None, None]
+        assert row["ratio"] == pytest.approx(row["ours"]["ms"] / row["reference"]["ms"])
+        assert _positive(row["cpu_ratio"])
     assert len(report["load_average"]["before"]) == 3
 
 
@@ -54,6 +54,9 @@ def test_the_markdown_table_has_a_row_per_model_and_the_json_round_trips(report,
     assert len(table) == 1 + len(MODELS)  # header and one row per model
     assert "load average" in md_path.read_text()
     assert "MFU ours" in md_path.read_text()
+    for name in GPTS:  # its MFU cell holds four percentages
+        (line,) = [line for line in table if f"| {name} |" in line]
+        assert line.split("|")[-2].count("%") == 4
 
 
 def test_gpt_flops_follow_the_closed_form():
@@ -61,6 +64,41 @@ def test_gpt_flops_follow_the_closed_form():
     # per multiply-add; attention 2 * 2 * length * width; times 3 for forward and backward.
     flops = bench.gpt_step_flops(batch=1, vocab_size=10, context=4, width=8, num_layers=1)
     assert flops == 3 * 4 * (24 * 64 + 4 * 4 * 8 + 2 * 8 * 10)
+
+
+def test_the_lesson_configs_give_the_flops_of_their_steps():
+    # The default is lesson 5's config; lesson 6's differs in context, vocabulary and batch.
+    (config5, batch5), (config6, batch6) = [bench_models.GPTS[name] for name in sorted(GPTS)]
+    assert bench.gpt_step_flops() == bench.gpt_step_flops(batch5, **config5)
+    assert bench.gpt_step_flops(batch6, **config6) == 3 * 4 * 256 * (
+        2 * (24 * 128**2 + 4 * 256 * 128) + 2 * 128 * 512
+    )
+
+
+def test_the_reference_diffusion_model_matches_lesson_7s_in_size():
+    from genai_lessons import diffusion
+
+    ours = diffusion.build_diffusion(**bench_models.DIFFUSION_CONFIG).count_params()
+    reference = bench_models.reference_diffusion().count_params()
+    assert abs(reference - ours) / ours < 0.1, (ours, reference)
+
+
+def test_the_reference_diffusion_model_learns_to_predict_the_noise():
+    import keras
+
+    from genai_lessons import data, reference
+
+    keras.utils.set_random_seed(0)
+    x = data.load_digits("symmetric").x_train[:128].astype("float32")
+    model = reference.ReferenceDiffusion((8, 8, 1), widths=(8, 16), embedding_dims=8)
+    model.compile(keras.optimizers.Adam(5e-3))
+    # Untrained, its last convolution (zeros, as in the example) predicts no noise: the mean
+    # absolute error is E|eps| = sqrt(2 / pi) for standard normal noise (8,192 draws here).
+    assert model.evaluate(x, batch_size=64, verbose=0) == pytest.approx(
+        np.sqrt(2 / np.pi), abs=0.03
+    )
+    losses = model.fit(x, batch_size=32, epochs=6, verbose=0).history["loss"]
+    assert np.isfinite(losses).all() and losses[-1] < 0.75 * np.sqrt(2 / np.pi), losses
 
 
 def test_the_command_line_offers_bench_with_its_options():
