@@ -75,6 +75,31 @@ def test_the_lesson_configs_give_the_flops_of_their_steps():
     )
 
 
+def test_lesson_6s_gpt_is_the_one_its_notebook_trains_in_full_mode():
+    import re
+    from pathlib import Path
+
+    notebook = json.loads(
+        Path(__file__).parents[1].joinpath("notebooks/06_language_models.ipynb").read_text()
+    )
+    source = "\n".join("".join(cell["source"]) for cell in notebook["cells"])
+
+    def value(name):  # the full-mode value of a parameter: `NAME = x` or `pick(quick=.., full=x)`
+        line = re.search(rf"^{name} = (.*?)(?:  #.*)?$", source, re.M).group(1)
+        return float(re.search(r"full=([\d.]+)", line).group(1) if "pick" in line else line)
+
+    config, batch = bench_models.GPTS["GPT (lesson 6)"]
+    assert batch == value("BATCH_SIZE") and config["vocab_size"] == value("VOCAB_SIZE")
+    for key, name in [
+        ("context", "CONTEXT"),
+        ("width", "WIDTH"),
+        ("num_heads", "HEADS"),
+        ("num_layers", "LAYERS"),
+        ("dropout", "DROPOUT"),
+    ]:
+        assert config[key] == value(name), key
+
+
 def test_the_reference_diffusion_model_matches_lesson_7s_in_size():
     from genai_lessons import diffusion
 
@@ -91,6 +116,7 @@ def test_the_reference_diffusion_model_learns_to_predict_the_noise():
     keras.utils.set_random_seed(0)
     x = data.load_digits("symmetric").x_train[:128].astype("float32")
     model = reference.ReferenceDiffusion((8, 8, 1), widths=(8, 16), embedding_dims=8)
+    model(x[:2])  # built before training, on every backend
     model.compile(keras.optimizers.Adam(5e-3))
     # Untrained, its last convolution (zeros, as in the example) predicts no noise: the mean
     # absolute error is E|eps| = sqrt(2 / pi) for standard normal noise (8,192 draws here).
