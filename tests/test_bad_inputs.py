@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from genai_lessons import (  # noqa: E402
+    attention,
     cnn,
     data,
     dcgan,
@@ -978,10 +979,10 @@ for name, value in (("n", 0), ("n", 2.0), ("seed", -1), ("seed", 0.5), ("decoder
 # transformer
 for value in (0, 1.5, None):
     case(
-        "transformer",
+        "attention",
         f"causal_mask({value!r})",
         "length",
-        lambda v=value: transformer.causal_mask(v),
+        lambda v=value: attention.causal_mask(v),
     )
 for name, value in (("length", 0), ("width", 3), ("width", 0), ("length", NAN)):
     kwargs = {"length": 4, "width": 4, name: value}
@@ -993,22 +994,22 @@ for name, value in (("length", 0), ("width", 3), ("width", 0), ("length", NAN)):
     )
 Q = np.zeros((2, 3, 4), "float32")
 case(
-    "transformer",
+    "attention",
     "scaled_dot_product_attention(key width differs)",
     "key",
-    lambda: transformer.scaled_dot_product_attention(Q, np.zeros((2, 3, 5), "float32"), Q),
+    lambda: attention.scaled_dot_product_attention(Q, np.zeros((2, 3, 5), "float32"), Q),
 )
 case(
-    "transformer",
+    "attention",
     "scaled_dot_product_attention(value length differs)",
     "value",
-    lambda: transformer.scaled_dot_product_attention(Q, Q, np.zeros((2, 2, 4), "float32")),
+    lambda: attention.scaled_dot_product_attention(Q, Q, np.zeros((2, 2, 4), "float32")),
 )
 case(
-    "transformer",
+    "attention",
     "scaled_dot_product_attention(1D query)",
     "query",
-    lambda: transformer.scaled_dot_product_attention(np.zeros(4, "float32"), Q, Q),
+    lambda: attention.scaled_dot_product_attention(np.zeros(4, "float32"), Q, Q),
 )
 for name, value in (("vocab_size", 0), ("context", 1.5), ("width", None), ("positions", "rotary")):
     kwargs = {"vocab_size": 5, "context": 4, "width": 8, name: value}
@@ -1019,16 +1020,16 @@ for name, value in (("vocab_size", 0), ("context", 1.5), ("width", None), ("posi
         lambda k=kwargs: transformer.PositionalEmbedding(**k),
     )
 case(
-    "transformer",
+    "attention",
     "CausalSelfAttention(width=10, num_heads=3)",
     "num_heads",
-    lambda: transformer.CausalSelfAttention(10, 3),
+    lambda: attention.CausalSelfAttention(10, 3),
 )
 case(
-    "transformer",
+    "attention",
     "CausalSelfAttention(num_heads=0)",
     "num_heads",
-    lambda: transformer.CausalSelfAttention(8, 0),
+    lambda: attention.CausalSelfAttention(8, 0),
 )
 for name, value in (("dropout", NAN), ("dropout", 1.0), ("mlp_ratio", 0), ("num_heads", 3)):
     kwargs = {"width": 8, "num_heads": 2, name: value}
@@ -1329,10 +1330,10 @@ case(
 for argument in ("query", "key", "value"):
     arrays = {"query": Q, "key": Q, "value": Q, argument: with_nan(Q).astype("float32")}
     case(
-        "transformer",
+        "attention",
         f"scaled_dot_product_attention(NaN {argument})",
         argument,
-        lambda a=arrays: transformer.scaled_dot_product_attention(**a),
+        lambda a=arrays: attention.scaled_dot_product_attention(**a),
     )
 case(
     "judge",

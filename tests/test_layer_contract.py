@@ -119,9 +119,10 @@ def _train_vae(model):
 
 
 def _transformer(class_name, *args, **kwargs):
-    from genai_lessons import transformer
+    from genai_lessons import attention, transformer
 
-    return lambda: getattr(transformer, class_name)(*args, **kwargs)
+    module = attention if hasattr(attention, class_name) else transformer
+    return lambda: getattr(module, class_name)(*args, **kwargs)
 
 
 def _sampling():

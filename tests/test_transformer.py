@@ -15,6 +15,7 @@ import keras  # noqa: E402
 
 from genai_lessons import generation as G  # noqa: E402
 from genai_lessons import ngrams, text  # noqa: E402
+from genai_lessons import attention as A  # noqa: E402
 from genai_lessons import transformer as T  # noqa: E402
 
 VOCAB = 11
@@ -37,7 +38,7 @@ def numpy_attention(q, k, v, allowed=None):
 
 
 def test_causal_mask_is_lower_triangular():
-    mask = keras.ops.convert_to_numpy(T.causal_mask(5))
+    mask = keras.ops.convert_to_numpy(A.causal_mask(5))
     assert mask.dtype == bool
     np.testing.assert_array_equal(mask, np.tril(np.ones((5, 5), dtype=bool)))
 
@@ -46,7 +47,7 @@ def test_attention_matches_numpy_rows_sum_to_one_and_respect_mask():
     rng = np.random.default_rng(0)
     q, k, v = (rng.normal(size=(2, 3, 6, d)).astype("float32") for d in (8, 8, 5))
     allowed = np.tril(np.ones((6, 6), dtype=bool))
-    output, weights = T.scaled_dot_product_attention(q, k, v, T.causal_mask(6))
+    output, weights = A.scaled_dot_product_attention(q, k, v, A.causal_mask(6))
     output, weights = keras.ops.convert_to_numpy(output), keras.ops.convert_to_numpy(weights)
     expected_output, expected_weights = numpy_attention(q, k, v, allowed)
     np.testing.assert_allclose(weights, expected_weights, atol=1e-6)
@@ -59,7 +60,7 @@ def test_attention_without_mask_and_scaling():
     q = np.array([[[2.0, 0.0]]], "float32")
     k = np.array([[[1.0, 0.0], [0.0, 1.0]]], "float32")
     v = np.array([[[1.0], [3.0]]], "float32")
-    output, weights = T.scaled_dot_product_attention(q, k, v)
+    output, weights = A.scaled_dot_product_attention(q, k, v)
     # Scores 2/sqrt(2) and 0: softmax gives sigmoid(sqrt(2)) to the first key.
     first = 1.0 / (1.0 + np.exp(-np.sqrt(2.0)))
     np.testing.assert_allclose(
@@ -74,7 +75,7 @@ def test_multi_head_attention_equals_keras_layer_with_same_weights():
     rng = np.random.default_rng(1)
     width, heads, length = 12, 3, 7
     x = rng.normal(size=(2, length, width)).astype("float32")
-    ours = T.CausalSelfAttention(width, heads)
+    ours = A.CausalSelfAttention(width, heads)
     ours(x)
     for variable in ours.weights:  # non-zero biases so a mis-mapped bias would show
         variable.assign(rng.normal(size=variable.shape).astype("float32") * 0.3)
@@ -206,21 +207,21 @@ def test_bad_arguments_raise(gpt):
     with pytest.raises(TypeError, match="GPTConfig"):
         T.build_gpt({"vocab_size": 10})
     with pytest.raises(ValueError, match="length"):
-        T.causal_mask(0)
+        A.causal_mask(0)
     with pytest.raises(ValueError, match="same last dimension"):
-        T.scaled_dot_product_attention(
+        A.scaled_dot_product_attention(
             np.zeros((2, 3), "float32"), np.zeros((2, 4), "float32"), np.zeros((2, 4), "float32")
         )
     with pytest.raises(ValueError, match="as many positions"):
-        T.scaled_dot_product_attention(
+        A.scaled_dot_product_attention(
             np.zeros((2, 3), "float32"), np.zeros((2, 3), "float32"), np.zeros((3, 4), "float32")
         )
     with pytest.raises(ValueError, match="even"):
         T.sinusoidal_positions(4, 5)
     with pytest.raises(ValueError, match="divisible"):
-        T.CausalSelfAttention(10, 3)
+        A.CausalSelfAttention(10, 3)
     with pytest.raises(ValueError, match="width"):
-        T.CausalSelfAttention(8, 2)(np.zeros((1, 3, 6), "float32"))
+        A.CausalSelfAttention(8, 2)(np.zeros((1, 3, 6), "float32"))
     with pytest.raises(ValueError, match="positions"):
         T.PositionalEmbedding(5, 4, 8, positions="rotary")
     with pytest.raises(ValueError, match="weight_decay"):
