@@ -6,11 +6,12 @@ returns a `Result` whose text is the feedback (a diagnosis and a nudge when wron
 unattempted or wrong exercise never stops the notebook. More help comes only on request, from
 the lesson's module: `hint("dense_forward")` gives the next hint of a ladder,
 `solution("dense_forward")` a full solution, `progress()` the lesson's done / attempted / not
-attempted list. The shared machinery lives in `core` (comparison and diagnosis), `safe` (running
-the learner's code) and `lesson` (help and progress).
+attempted list. The shared machinery lives in `core` (comparison and diagnosis), `result` (what a check
+returns), `safe` (running the learner's code) and `lesson` (help and progress).
 """
 
-from genai_lessons.exercises.core import Result, Verdict, check_function, check_value
+from genai_lessons.exercises.core import check_function, check_value
+from genai_lessons.exercises.result import Result, Verdict
 
 
 def progress():

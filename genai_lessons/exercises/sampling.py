@@ -12,13 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.core import (
-    Result,
-    Verdict,
-    _none_result,
-    error_result,
-    precheck_function,
-)
+from genai_lessons.exercises.core import error_result, none_result, precheck_function
+from genai_lessons.exercises.result import Result, Verdict
 
 DRAWS = 3000
 MAX_DISTANCE = 0.05  # total variation between the drawn frequencies and the right distribution
@@ -114,7 +109,7 @@ def check_top_k_sample(top_k_sample) -> Result:
                 )
             return result
         if any(value is None for value in run.value):
-            return _none_result(EXERCISE, run)
+            return none_result(EXERCISE, run)
         ids, problem = _as_ids(run.value, vocabulary)
         if ids is None:
             return _wrong(problem)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from genai_lessons.exercises import sampling
-from genai_lessons.exercises.core import Result, check_function
+from genai_lessons.exercises.core import check_function
 from genai_lessons.exercises.lesson import Lesson
+from genai_lessons.exercises.result import Result
 
 LESSON = Lesson(5, "transformers")
 hint, solution, progress = LESSON.hint, LESSON.solution, LESSON.progress
