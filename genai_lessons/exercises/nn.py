@@ -126,9 +126,6 @@ def check_dense_backward(dense_backward) -> Result:
     return dense.check_dense_backward(dense_backward)
 
 
-# --------------------------------------------------------------------------- training loop
-
-
 LESSON.add(
     "train",
     "training loop",
