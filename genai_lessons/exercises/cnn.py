@@ -3,13 +3,13 @@ stopping.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged is in `convolution` (compared with Keras itself
-on several cases) and `early_stopping` (a replay of Keras's callback, checked against it in the
+on several cases) and `stopping` (a replay of Keras's callback, checked against it in the
 tests).
 """
 
 from __future__ import annotations
 
-from genai_lessons.exercises import convolution
+from genai_lessons.exercises import convolution, stopping
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -130,4 +130,4 @@ def check_early_stopping(early_stopping) -> Result:
     """`early_stopping(val_losses, patience)`: what `keras.callbacks.EarlyStopping(monitor=
     "val_loss", patience=patience, restore_best_weights=True)` does with this history, as
     1-based epoch numbers: (epochs trained, epoch whose weights are kept)."""
-    return early_stopping.check_early_stopping(early_stopping)
+    return stopping.check_early_stopping(early_stopping)
