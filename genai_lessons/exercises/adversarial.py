@@ -43,7 +43,7 @@ def _mean_log(p):
 
 
 def check_discriminator_loss(discriminator_loss) -> Result:
-    """The check behind `gan.check_discriminator_loss`, which documents the function it expects."""
+    """The check behind `gan.check_discriminator_loss` (documented there)."""
     return check_function(
         "discriminator loss",
         discriminator_loss,
@@ -91,7 +91,7 @@ def _non_saturating_reference(p_fake):
 
 
 def check_generator_loss(generator_loss) -> Result:
-    """The check behind `gan.check_generator_loss`, which documents the function it expects."""
+    """The check behind `gan.check_generator_loss` (documented there)."""
     return check_function(
         "non-saturating generator loss",
         generator_loss,
@@ -125,7 +125,7 @@ def check_generator_loss(generator_loss) -> Result:
 
 
 def check_equilibrium_loss(answer) -> Result:
-    """The check behind `gan.check_equilibrium_loss`, which documents the function it expects."""
+    """The check behind `gan.check_equilibrium_loss` (documented there)."""
     return check_value(
         "discriminator loss at equilibrium",
         answer,
@@ -230,7 +230,7 @@ def _step_with(
 
 
 def check_discriminator_step(discriminator_step) -> Result:
-    """The check behind `gan.check_discriminator_step`, which documents the function it expects."""
+    """The check behind `gan.check_discriminator_step` (documented there)."""
     return check_function(
         "discriminator training step",
         discriminator_step,

@@ -36,7 +36,7 @@ def _keras_output_size(size, kernel_size, stride, padding):
 
 
 def check_conv_output_size(conv_output_size) -> Result:
-    """The check behind `cnn.check_conv_output_size`, which documents the function it expects."""
+    """The check behind `cnn.check_conv_output_size` (documented there)."""
     return check_function(
         "conv_output_size",
         conv_output_size,
@@ -88,7 +88,7 @@ def _keras_conv_params(in_channels, filters, kernel_size):
 
 
 def check_conv_params(conv_params) -> Result:
-    """The check behind `cnn.check_conv_params`, which documents the function it expects."""
+    """The check behind `cnn.check_conv_params` (documented there)."""
     return check_function(
         "conv_params",
         conv_params,
@@ -164,7 +164,7 @@ def _same_padding(image, kernel):
 
 
 def check_conv2d(conv2d) -> Result:
-    """The check behind `cnn.check_conv2d`, which documents the function it expects."""
+    """The check behind `cnn.check_conv2d` (documented there)."""
     return check_function(
         "conv2d",
         conv2d,

@@ -39,7 +39,7 @@ def _dense_reference(x, weights, bias):
 
 
 def check_dense_forward(dense_forward) -> Result:
-    """The check behind `nn.check_dense_forward`, which documents the function it expects."""
+    """The check behind `nn.check_dense_forward` (documented there)."""
     return check_function(
         "dense layer forward pass",
         dense_forward,
@@ -121,7 +121,7 @@ def _delta(x, w, b, g):
 
 
 def check_dense_backward(dense_backward) -> Result:
-    """The check behind `nn.check_dense_backward`, which documents the function it expects."""
+    """The check behind `nn.check_dense_backward` (documented there)."""
     return check_function(
         "dense layer backward pass",
         dense_backward,

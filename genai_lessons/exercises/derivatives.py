@@ -27,7 +27,7 @@ def _sig(z):
 
 
 def check_sigmoid_derivative(sigmoid_derivative) -> Result:
-    """The check behind `nn.check_sigmoid_derivative`, which documents the function it expects."""
+    """The check behind `nn.check_sigmoid_derivative` (documented there)."""
     return check_function(
         "derivative of the sigmoid",
         sigmoid_derivative,
@@ -91,7 +91,7 @@ def _one_hot(labels, classes):
 
 
 def check_softmax_cross_entropy_grad(softmax_cross_entropy_grad) -> Result:
-    """The check behind `nn.check_softmax_cross_entropy_grad`, which documents the function it expects."""
+    """The check behind `nn.check_softmax_cross_entropy_grad` (documented there)."""
     return check_function(
         "gradient of softmax cross-entropy",
         softmax_cross_entropy_grad,

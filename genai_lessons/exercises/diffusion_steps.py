@@ -50,7 +50,7 @@ def _add_noise(x0, alpha_bar, eps):
 
 
 def check_add_noise(add_noise) -> Result:
-    """The check behind `diffusion.check_add_noise`, which documents the function it expects."""
+    """The check behind `diffusion.check_add_noise` (documented there)."""
     return check_function(
         "closed-form noising",
         add_noise,
@@ -137,7 +137,7 @@ def _ddpm_with(
 
 
 def check_ddpm_step(ddpm_step) -> Result:
-    """The check behind `diffusion.check_ddpm_step`, which documents the function it expects."""
+    """The check behind `diffusion.check_ddpm_step` (documented there)."""
     return check_function(
         "one DDPM step",
         ddpm_step,
@@ -220,7 +220,7 @@ def _ddim_with(
 
 
 def check_ddim_step(ddim_step) -> Result:
-    """The check behind `diffusion.check_ddim_step`, which documents the function it expects."""
+    """The check behind `diffusion.check_ddim_step` (documented there)."""
     return check_function(
         "one DDIM step",
         ddim_step,

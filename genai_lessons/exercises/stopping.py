@@ -62,7 +62,7 @@ def _stop_with_ties(losses, patience):
 
 
 def check_early_stopping(early_stopping) -> Result:
-    """The check behind `cnn.check_early_stopping`, which documents the function it expects."""
+    """The check behind `cnn.check_early_stopping` (documented there)."""
     return check_function(
         "early stopping",
         early_stopping,

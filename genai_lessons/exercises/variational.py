@@ -41,7 +41,7 @@ def _reparameterize(mean, log_var, eps):
 
 
 def check_reparameterize(function) -> Result:
-    """The check behind `vae.check_reparameterize`, which documents the function it expects."""
+    """The check behind `vae.check_reparameterize` (documented there)."""
     return check_function(
         "reparameterize",
         function,
@@ -100,7 +100,7 @@ def _terms(m, lv):
 
 
 def check_kl_divergence(function) -> Result:
-    """The check behind `vae.check_kl_divergence`, which documents the function it expects."""
+    """The check behind `vae.check_kl_divergence` (documented there)."""
     return check_function(
         "kl_divergence",
         function,
@@ -180,7 +180,7 @@ def _elbo_reference(images, reconstructions, mean, log_var):
 
 
 def check_negative_elbo(negative_elbo) -> Result:
-    """The check behind `vae.check_negative_elbo`, which documents the function it expects."""
+    """The check behind `vae.check_negative_elbo` (documented there)."""
     return check_function(
         "negative ELBO of a batch",
         negative_elbo,
