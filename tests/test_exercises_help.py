@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from genai_lessons import exercises
-from genai_lessons.exercises import Verdict, cnn, nn, start
+from genai_lessons.exercises import Verdict, cnn, nn, start, stopping
 from genai_lessons.exercises.lesson import Help
 
 
@@ -118,7 +118,7 @@ def test_the_early_stopping_reference_is_what_keras_does():
         def set_weights(self, weights):
             pass
 
-    for history, patience in cnn.STOP_CASES:
+    for history, patience in stopping.CASES:
         callback = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=patience, restore_best_weights=True
         )
@@ -131,4 +131,4 @@ def test_the_early_stopping_reference_is_what_keras_does():
             callback.on_epoch_end(epoch, {"val_loss": loss})
             if model.stop_training:
                 break
-        assert cnn._early_stopping_reference(history, patience) == (epochs, callback.best_epoch + 1)
+        assert stopping.reference(history, patience) == (epochs, callback.best_epoch + 1)

@@ -1,4 +1,4 @@
-"""Exercises with automatic feedback, one module per lesson topic.
+"""Exercises with automatic feedback, one module per lesson.
 
 A learner writes a small function (or computes a value) in the notebook and passes it to a
 checker, e.g. `exercises.nn.check_dense_forward(dense_forward)`. A checker never raises: it
@@ -6,11 +6,23 @@ returns a `Result` whose text is the feedback (a diagnosis and a nudge when wron
 unattempted or wrong exercise never stops the notebook. More help comes only on request, from
 the lesson's module: `hint("dense_forward")` gives the next hint of a ladder,
 `solution("dense_forward")` a full solution, `progress()` the lesson's done / attempted / not
-attempted list. The shared machinery lives in `core` (comparison and diagnosis), `safe` (running
-the learner's code) and `lesson` (help and progress).
+attempted list.
+
+Three kinds of module:
+- a lesson module (`start`, `nn`, `cnn`, `gan`, `vae`, `transformer`, `language_models`,
+  `diffusion`) is what the learner meets: its `Lesson`, each exercise's title, hints and
+  solution, and the documented `check_<exercise>` that the notebook calls as `ex.check_...`;
+- a judging module, by topic (`pixels`, `dense`, `derivatives`, `loop`, `convolution`,
+  `stopping`, `adversarial`, `variational`, `attention`, `sampling`, `bpe`, `diffusion_steps`),
+  holds how an answer is judged: the cases, a reference written independently of the lesson's
+  code, and the usual mistakes with their diagnosis;
+- the shared machinery: `core` (comparison with a reference), `diagnosis` (what a wrong
+  answer's feedback says), `answers` (reading any returned value), `result` (what a check
+  returns), `safe` (running the learner's code) and `lesson` (help and progress).
 """
 
-from genai_lessons.exercises.core import Result, Verdict, check_function, check_value
+from genai_lessons.exercises.core import check_function, check_value
+from genai_lessons.exercises.result import Result, Verdict
 
 
 def progress():

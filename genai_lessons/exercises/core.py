@@ -3,17 +3,14 @@
 A checker compares a learner's answer with an expected one computed independently, recognises
 typical mistakes (a forgotten bias, a transposed matrix) to give a specific diagnosis, and
 otherwise shows the smallest case that fails: its input, the expected and the received values.
-It never raises, whatever the answer does (see `genai_lessons.exercises.safe`), and its default
-output never contains the solution: hints and solutions are given on request by
-`genai_lessons.exercises.lesson`.
+It never raises, whatever the answer does (see `genai_lessons.exercises.safe`; a check's
+`Result` is defined in `genai_lessons.exercises.result`), and its default output never contains
+the solution: hints and solutions are given on request by `genai_lessons.exercises.lesson`.
 """
 
 from __future__ import annotations
 
-import enum
-import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.diagnosis import (
@@ -24,80 +21,10 @@ from genai_lessons.exercises.diagnosis import (
     tolerance_text,
     value_problem,
 )
-
-
-class Verdict(enum.Enum):
-    CORRECT = "correct"
-    WRONG = "wrong"
-    NOT_ATTEMPTED = "not attempted"
-    ERROR = "raised an error"
-
-
-_ICONS = {
-    Verdict.CORRECT: "✅",
-    Verdict.WRONG: "❌",
-    Verdict.NOT_ATTEMPTED: "📝",
-    Verdict.ERROR: "⚠️",
-}
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome of a check. Its repr is the feedback, so a notebook cell ending in a
-    check shows the message; `bool(result)` tells whether the answer was right.
-
-    `nudge` is the line of encouragement and help pointers a lesson adds (see `lesson.py`).
-    """
-
-    exercise: str
-    verdict: Verdict
-    message: str
-    nudge: str = ""
-
-    @property
-    def correct(self) -> bool:
-        return self.verdict is Verdict.CORRECT
-
-    def __bool__(self) -> bool:
-        return self.correct
-
-    def __repr__(self) -> str:
-        text = f"{_ICONS[self.verdict]} {self.exercise}: {self.message}"
-        return text + (f"\n   {self.nudge}" if self.nudge else "")
-
+from genai_lessons.exercises.result import Result, Verdict, never_raises, not_attempted
 
 Mistake = tuple[Callable[..., object], str]
 """A typical wrong answer: a function computing it from the same inputs, and the diagnosis."""
-
-NOT_ATTEMPTED = (
-    "not attempted yet: replace the placeholder with your answer and run the cell "
-    "again (the exercise is optional: the notebook runs on without it)."
-)
-
-
-def _not_attempted(exercise: str) -> Result:
-    return Result(exercise, Verdict.NOT_ATTEMPTED, NOT_ATTEMPTED)
-
-
-def never_raises(checker):
-    """Decorator: whatever goes wrong inside a checker becomes a Result, never an exception."""
-
-    @functools.wraps(checker)
-    def guarded(*args, **kwargs):
-        try:
-            return checker(*args, **kwargs)
-        except Exception as error:  # a bug of ours, or an answer we did not foresee
-            name = kwargs.get("exercise") or (
-                args[0] if args and isinstance(args[0], str) else "exercise"
-            )
-            return Result(
-                name,
-                Verdict.ERROR,
-                "the checker could not read this answer "
-                f"({type(error).__name__}); check that it has the form the exercise asks for.",
-            )
-
-    return guarded
 
 
 def check_value(
@@ -127,7 +54,7 @@ def check_value(
 @never_raises
 def _check_value(exercise, answer, expected, mistakes, rtol, atol, hint) -> Result:
     if answer is None or answer is Ellipsis:
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     if callable(answer) and not hasattr(answer, "__array__"):
         return Result(
             exercise,
@@ -159,7 +86,7 @@ def precheck_function(
     """The checks before calling: a placeholder, a value where a function is expected, the
     number of arguments. Returns a Result to stop with, or None to go on."""
     if function is None or function is Ellipsis:
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     if not callable(function):
         return Result(
             exercise,
@@ -169,7 +96,7 @@ def precheck_function(
             "check(my_function), not check(my_function(...)).",
         )
     if safe.is_placeholder(function):
-        return _not_attempted(exercise)
+        return not_attempted(exercise)
     arity = safe.positional_arity(function)
     if arity and (n_args < arity[0] or (arity[1] != -1 and n_args > arity[1])):
         takes = arity[0] if arity[0] == arity[1] else f"{arity[0]} to {arity[1]}"
@@ -218,7 +145,8 @@ def error_result(exercise: str, run: safe.Call, args: tuple, arg_names=None) -> 
     )
 
 
-def _none_result(exercise: str, run: safe.Call) -> Result:
+def none_result(exercise: str, run: safe.Call) -> Result:
+    """The feedback for a function that returned None: usually a forgotten `return`."""
     printed = run.printed.strip()
     if printed:
         first = printed.splitlines()[0][:60]
@@ -300,14 +228,14 @@ def _check_function(
         given = safe.copies(args)
         run = safe.call(function, given, time_limit)
         if isinstance(run.error, NotImplementedError):
-            return _not_attempted(exercise)
+            return not_attempted(exercise)
         if run.timed_out or run.error is not None:
             return error_result(exercise, run, args, arg_names)
         runs[index] = run
         changed += [i for i, (a, b) in enumerate(zip(args, given)) if not safe.same(a, b)]
     for run in runs:
         if run.value is None:
-            return _none_result(exercise, run)
+            return none_result(exercise, run)
     expecteds = [reference(*safe.copies(args)) for args in cases]
     if isinstance(expecteds[0], tuple):
         part_names = list(part_names or [f"part {i + 1}" for i in range(len(expecteds[0]))])

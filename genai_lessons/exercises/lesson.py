@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from genai_lessons.exercises.core import Result, Verdict
+from genai_lessons.exercises.result import Result, Verdict
 
 
 @dataclass(frozen=True)

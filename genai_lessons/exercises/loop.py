@@ -16,7 +16,8 @@ import numpy as np
 
 from genai_lessons import data
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.core import Result, Verdict, error_result, precheck_function
+from genai_lessons.exercises.core import error_result, precheck_function
+from genai_lessons.exercises.result import Result, Verdict
 
 TARGET_ACCURACY = 0.95
 EPOCHS, LEARNING_RATE, BATCH_SIZE = 120, 0.5, 20

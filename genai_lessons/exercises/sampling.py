@@ -1,10 +1,13 @@
-"""The top-k sampling exercise of lesson 5: `top_k_sample(logits, k, rng)` returns one token id.
+"""How lesson 5's sampling exercises are judged: softmax with a temperature, and top-k
+sampling, where `top_k_sample(logits, k, rng)` returns one token id. The learner-facing part is
+in `genai_lessons.exercises.transformer`.
 
-A sampler cannot be compared value by value with a reference: two right answers may use the
-random generator differently. The checker therefore draws many tokens and checks what every
-right answer shares: each id is one of the k most likely tokens, the frequencies match the
-renormalized softmax probabilities of those k (within a stated distance), and the same seed
-gives the same tokens. A wrong sampler is recognised by what it draws.
+The temperature's softmax is compared value by value with a reference. A sampler cannot: two
+right answers may use the random generator differently. The top-k checker therefore draws many
+tokens and checks what every right answer shares: each id is one of the k most likely tokens,
+the frequencies match the renormalized softmax probabilities of those k (within a stated
+distance), and the same seed gives the same tokens. A wrong sampler is recognised by what it
+draws.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ import numpy as np
 
 from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.core import (
-    Result,
-    Verdict,
-    _none_result,
+    check_function,
     error_result,
+    none_result,
     precheck_function,
 )
+from genai_lessons.exercises.result import Result, Verdict
 
 DRAWS = 3000
 MAX_DISTANCE = 0.05  # total variation between the drawn frequencies and the right distribution
@@ -114,7 +117,7 @@ def check_top_k_sample(top_k_sample) -> Result:
                 )
             return result
         if any(value is None for value in run.value):
-            return _none_result(EXERCISE, run)
+            return none_result(EXERCISE, run)
         ids, problem = _as_ids(run.value, vocabulary)
         if ids is None:
             return _wrong(problem)
@@ -191,3 +194,60 @@ def _diagnose(function, ids, logits, k) -> str:
             "rng.random), not np.random's global functions, so that a seed reproduces the text"
         )
     return ""
+
+
+# --------------------------------------------------------------------------- temperature
+
+
+def _softmax(scores):
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def check_temperature_softmax(function) -> Result:
+    """The check behind `transformer.check_temperature_softmax` (documented there)."""
+    rng = np.random.default_rng(11)
+    cases = [
+        (np.array([2.0, 1.0, 0.0]), 1.0),
+        (np.array([2.0, 1.0, 0.0]), 0.5),
+        (rng.normal(size=10) * 3, 2.0),
+        (rng.normal(size=10) * 3 + 50, 0.7),
+    ]
+
+    def reference(logits, temperature):
+        weights = np.exp((logits - logits.max()) / temperature)
+        return weights / weights.sum()
+
+    mistakes = [
+        (
+            lambda z, t: _softmax(z * t),
+            "divide the logits by the temperature; multiplying "
+            "makes a low temperature flatter instead of sharper.",
+        ),
+        (lambda z, t: _softmax(z), "the temperature is missing: it must rescale the logits."),
+        (
+            lambda z, t: (z / t) / (z / t).sum(),
+            "logits are not probabilities: exponentiate "
+            "them (softmax) so they are positive and sum to 1.",
+        ),
+        (lambda z, t: np.exp(z / t), "these weights do not sum to 1 yet: normalise them."),
+        (
+            lambda z, t: _softmax(z) ** (1.0 / t),
+            "raising the probabilities to the power "
+            "1/temperature is the right idea, but then they no longer sum to 1: renormalise.",
+        ),
+        (
+            lambda z, t: _softmax(z) / t,
+            "the temperature goes inside the softmax, on the logits, "
+            "not on the probabilities (which must still sum to 1).",
+        ),
+    ]
+    return check_function(
+        "softmax with temperature",
+        function,
+        cases,
+        reference,
+        mistakes=mistakes,
+        arg_names=["logits", "temperature"],
+        hint="The probabilities must be positive and sum to 1.",
+    )
