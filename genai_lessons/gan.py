@@ -4,7 +4,7 @@ The generator maps noise z to data; the discriminator outputs the probability th
 is real. `GAN` alternates their updates in its own `train_step`, so plain `fit` (with progress
 bar, `BackupAndRestore`, `SampleSnapshots`) trains it; `GANConfig` sets the game (noise length,
 the two learning rates, the generator's loss). The networks come from
-`genai_lessons.gan_networks`; `count_modes` measures how many modes of a 2D mixture (the ring
+`genai_lessons.gan_networks`; `metrics.count_modes` measures how many modes of a 2D mixture (the ring
 of Gaussians) the samples cover; `genai_lessons.dcgan` is the lesson's DCGAN recipe.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 from keras import ops
 
 from genai_lessons import autodiff, training
-from genai_lessons.array_checks import check_array, check_concrete
+from genai_lessons.array_checks import check_concrete
 from genai_lessons.validation import (
     ArgumentTypeError,
     check_choice,
@@ -271,43 +271,3 @@ class SampleSnapshots(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._take(epoch + 1)
-
-
-# --------------------------------------------------------------------------- measuring
-
-
-@dataclass(frozen=True)
-class ModeCoverage:
-    """How a set of 2D samples covers the modes of a mixture."""
-
-    covered: int  # modes holding at least min_share of the samples within max_distance
-    high_quality: float  # share of samples within max_distance of some centre
-    shares: np.ndarray  # (modes,) share of all samples near each centre
-
-
-def count_modes(
-    samples, centres, max_distance: float = 0.15, min_share: float = 0.02
-) -> ModeCoverage:
-    """Count the modes covered by `samples`.
-
-    Rule: a sample is "high quality" when it lies within `max_distance` of its nearest centre
-    (0.15 is three standard deviations of the default ring); a mode counts as covered when at
-    least `min_share` of all samples are high-quality samples near it.
-
-    Args:
-        samples: (n, d) generated points.
-        centres: (modes, d) centres of the mixture, e.g. `data.ring_centres()`.
-    """
-    samples = check_array("samples", samples, 2)
-    centres = check_array("centres", centres, 2)
-    if samples.shape[1] != centres.shape[1]:
-        raise ValueError(
-            f"samples (n, d) and centres (modes, d) must agree, "
-            f"got samples of shape {samples.shape} and centres of shape {centres.shape}"
-        )
-    check_number("max_distance", max_distance, 0.0, inclusive=False)
-    check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
-    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
-    nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= max_distance
-    shares = np.bincount(nearest[close], minlength=len(centres)) / len(samples)
-    return ModeCoverage(int((shares >= min_share).sum()), float(close.mean()), shares)

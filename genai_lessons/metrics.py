@@ -1,4 +1,5 @@
-"""Pure measures of generated samples: a Fréchet distance, class histograms, class coverage.
+"""Pure measures of generated samples: a Fréchet distance, class histograms, class coverage,
+and the modes of a 2D mixture that samples cover.
 
 Backend-free NumPy functions of feature vectors and class probabilities. The trained digit
 classifier that produces those features and probabilities is `genai_lessons.judge`.
@@ -9,6 +10,8 @@ classifier that produces those features and probabilities is `genai_lessons.judg
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -93,3 +96,40 @@ def class_coverage(probabilities, min_share: float = 0.02) -> int:
     draws every digit, fewer when it has collapsed onto some of them."""
     check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
     return int(np.sum(class_histogram(probabilities) >= min_share))
+
+
+@dataclass(frozen=True)
+class ModeCoverage:
+    """How a set of 2D samples covers the modes of a mixture."""
+
+    covered: int  # modes holding at least min_share of the samples within max_distance
+    high_quality: float  # share of samples within max_distance of some centre
+    shares: np.ndarray  # (modes,) share of all samples near each centre
+
+
+def count_modes(
+    samples, centres, max_distance: float = 0.15, min_share: float = 0.02
+) -> ModeCoverage:
+    """Count the modes covered by `samples`.
+
+    Rule: a sample is "high quality" when it lies within `max_distance` of its nearest centre
+    (0.15 is three standard deviations of the default ring); a mode counts as covered when at
+    least `min_share` of all samples are high-quality samples near it.
+
+    Args:
+        samples: (n, d) generated points.
+        centres: (modes, d) centres of the mixture, e.g. `data.ring_centres()`.
+    """
+    samples = check_array("samples", samples, 2)
+    centres = check_array("centres", centres, 2)
+    if samples.shape[1] != centres.shape[1]:
+        raise ValueError(
+            f"samples (n, d) and centres (modes, d) must agree, "
+            f"got samples of shape {samples.shape} and centres of shape {centres.shape}"
+        )
+    check_number("max_distance", max_distance, 0.0, inclusive=False)
+    check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
+    distances = np.linalg.norm(samples[:, None, :] - centres[None, :, :], axis=-1)
+    nearest, close = distances.argmin(axis=1), distances.min(axis=1) <= max_distance
+    shares = np.bincount(nearest[close], minlength=len(centres)) / len(samples)
+    return ModeCoverage(int((shares >= min_share).sum()), float(close.mean()), shares)

@@ -822,7 +822,7 @@ for what, argument, kwargs in (
     ("min_share=True", "min_share", {"min_share": True}),
 ):
     args = {"samples": np.zeros((5, 2)), "centres": CENTRES, **kwargs}
-    case("gan", f"count_modes({what})", argument, lambda a=args: gan.count_modes(**a))
+    case("metrics", f"count_modes({what})", argument, lambda a=args: metrics.count_modes(**a))
 for what, argument, kwargs in (
     ("NaN images", "images", {"images": images(fill=NAN, low=-1.0)}),
     ("images in [0, 2]", "images", {"images": images() * 2}),

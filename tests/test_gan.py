@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import autodiff, data, dcgan, gan, gan_networks, training
+from genai_lessons import autodiff, data, dcgan, gan, gan_networks, metrics, training
 from genai_lessons.gan_networks import ImageNetworkConfig, PointNetworkConfig
 
 TINY_POINTS = PointNetworkConfig(latent_dim=4, units=16, hidden_layers=2)
@@ -117,8 +117,11 @@ def test_image_generator_shape_and_output_range_match_the_data(size, value_range
             "shape",
         ),
         (lambda: gan.generator_loss(np.ones((2, 1)), kind="hinge"), "kind"),
-        (lambda: gan.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
-        (lambda: gan.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0), "min_share"),
+        (lambda: metrics.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
+        (
+            lambda: metrics.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0),
+            "min_share",
+        ),
         (lambda: gan.SampleSnapshots([-1]), "epochs"),
         (lambda: dcgan.train_digit_gan(epochs=0), "epochs"),
         (lambda: dcgan.train_digit_gan(epochs=1, images=np.zeros((40, 8, 6, 1))), "images"),
@@ -246,9 +249,9 @@ def test_short_training_on_the_ring_covers_clearly_more_modes_than_the_untrained
     )
     model.compile()
     centres = data.ring_centres()
-    before = gan.count_modes(model.generate(1000), centres)
+    before = metrics.count_modes(model.generate(1000), centres)
     model.fit(data.make_ring(2048), epochs=30, batch_size=64, verbose=0)
-    after = gan.count_modes(model.generate(1000), centres)
+    after = metrics.count_modes(model.generate(1000), centres)
     assert before.covered <= 1
     assert after.covered >= before.covered + 4
     assert after.high_quality > before.high_quality + 0.2
@@ -268,16 +271,16 @@ def test_count_modes_applies_the_stated_rule():
             centres[5] + rng.normal(scale=0.02, size=(10, 2)),
         ]
     )
-    report = gan.count_modes(samples, centres)
+    report = metrics.count_modes(samples, centres)
     assert report.covered == 2 and report.high_quality == pytest.approx(1.0)
     np.testing.assert_allclose(report.shares[[0, 3, 5]], [0.6, 0.39, 0.01])
-    assert gan.count_modes(samples, centres, min_share=0.005).covered == 3
+    assert metrics.count_modes(samples, centres, min_share=0.005).covered == 3
     # Points halfway between two centres are near neither: not high quality, no mode.
     midway = (centres[0] + centres[1]) / 2 + np.zeros((50, 2))
-    assert gan.count_modes(midway, centres).covered == 0
-    assert gan.count_modes(midway, centres).high_quality == 0.0
+    assert metrics.count_modes(midway, centres).covered == 0
+    assert metrics.count_modes(midway, centres).high_quality == 0.0
     # The real data covers every mode, almost every sample high quality.
-    real = gan.count_modes(data.make_ring(2000, std=0.05), centres)
+    real = metrics.count_modes(data.make_ring(2000, std=0.05), centres)
     assert real.covered == 8 and real.high_quality > 0.98
 
 

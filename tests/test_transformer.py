@@ -13,9 +13,9 @@ settings.quiet_logs()
 
 import keras  # noqa: E402
 
+from genai_lessons import attention as A  # noqa: E402
 from genai_lessons import generation as G  # noqa: E402
 from genai_lessons import ngrams, text  # noqa: E402
-from genai_lessons import attention as A  # noqa: E402
 from genai_lessons import transformer as T  # noqa: E402
 
 VOCAB = 11
