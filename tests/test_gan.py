@@ -308,7 +308,6 @@ def test_snapshots_kept_with_the_backup_survive_an_interrupted_run(tmp_path, mon
 
     def run(extra=()):
         model = tiny_point_gan()
-        model(np.zeros((1, 2)))  # built, as BackupAndRestore needs
         backup = training.backup("test", "gan_snapshots", data=ring)
         snapshots = gan.SampleSnapshots([0, 1, 3], count=20, seed=3, backup=backup)
         model.fit(ring, epochs=3, batch_size=32, verbose=0, callbacks=[snapshots, backup, *extra])
