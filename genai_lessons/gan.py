@@ -89,6 +89,14 @@ def generator_loss(p_fake, kind: str = "non_saturating"):
 # --------------------------------------------------------------------------- the model
 
 
+def _layers(model: keras.Model):
+    """Every layer of `model`, those of nested models included."""
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _layers(layer)
+
+
 @keras.saving.register_keras_serializable(package="genai_lessons")
 class GAN(keras.Model):
     """A generator and a discriminator with an alternating training step.
@@ -122,6 +130,11 @@ class GAN(keras.Model):
         self.config = config
         self.generator, self.discriminator = generator, discriminator
         self.seed_generator = keras.random.SeedGenerator(self.config.seed)
+        # A discriminator with batch normalization would mix the statistics of the real and
+        # the fake batch if it saw them together; every other layer treats examples apart.
+        self._batch_statistics = any(
+            isinstance(layer, keras.layers.BatchNormalization) for layer in _layers(discriminator)
+        )
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_accuracy = keras.metrics.BinaryAccuracy(name="d_accuracy")
@@ -163,11 +176,16 @@ class GAN(keras.Model):
         Returns:
             (loss, p_real, p_fake): the loss and D's outputs on both batches.
         """
-        fake = self.generator(self.noise(ops.shape(real)[0]), training=True)
+        batch = ops.shape(real)[0]
+        fake = self.generator(self.noise(batch), training=True)
 
         def loss():
-            p_real = self.discriminator(real, training=True)
-            p_fake = self.discriminator(fake, training=True)
+            if self._batch_statistics:  # batch norm must see real and fake batches apart
+                p_real = self.discriminator(real, training=True)
+                p_fake = self.discriminator(fake, training=True)
+            else:  # one call on both, as keras.io's DCGAN does: half the layer calls
+                both = self.discriminator(ops.concatenate([real, fake]), training=True)
+                p_real, p_fake = both[:batch], both[batch:]
             return discriminator_loss(p_real, p_fake, self.config.label_smoothing), (p_real, p_fake)
 
         weights = self.discriminator.trainable_variables

@@ -297,6 +297,31 @@ def test_snapshots_record_the_chosen_epochs_and_generate_is_seeded():
     assert not np.allclose(snapshots.snapshots[2], snapshots.snapshots[3])
 
 
+def test_one_discriminator_call_on_both_batches_equals_two_separate_calls():
+    """Without batch norm (or dropout) the joint call is the same computation: same loss,
+    same updated weights; with batch norm the GAN keeps the two calls apart."""
+    real = data.make_ring(32)
+    joint, separate = tiny_point_gan(), tiny_point_gan()
+    assert not joint._batch_statistics
+    separate._batch_statistics = True  # force the two-call path
+    loss_joint, p_real_joint, _ = joint.discriminator_step(real)
+    loss_separate, p_real_separate, _ = separate.discriminator_step(real)
+    np.testing.assert_allclose(float(loss_joint), float(loss_separate), rtol=1e-5)
+    np.testing.assert_allclose(p_real_joint, p_real_separate, rtol=1e-5, atol=1e-6)
+    for a, b in zip(joint.discriminator.weights, separate.discriminator.weights):
+        np.testing.assert_allclose(*map(keras.ops.convert_to_numpy, (a, b)), rtol=1e-5, atol=1e-6)
+    generator = gan_networks.build_image_generator(TINY_IMAGES)
+    normed = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.BatchNormalization(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    assert gan.GAN(generator, normed, gan.GANConfig(latent_dim=4))._batch_statistics
+
+
 def test_snapshots_kept_with_the_backup_survive_an_interrupted_run(tmp_path, monkeypatch):
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
     ring = data.make_ring(64)
