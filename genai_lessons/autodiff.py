@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import keras
+
 from genai_lessons import backend
 
 # --------------------------------------------------------------------------- gradients
@@ -40,7 +42,6 @@ def value_and_grad(fn: Callable[[], object], variables: Sequence, has_aux: bool 
         `(value, gradients)`, or `((value, aux), gradients)` with `has_aux`: one gradient per
         variable, in order (zeros for a variable `fn` does not depend on).
     """
-    import keras
 
     variables = list(variables)
     active = backend.check_supported()
@@ -81,7 +82,6 @@ def grad_of_inputs(fn: Callable, inputs: Sequence) -> tuple[object, list]:
     Returns:
         (output, gradients) as NumPy arrays, one gradient per input.
     """
-    import keras
     import numpy as np
 
     active = backend.check_supported()
@@ -185,7 +185,6 @@ def stateless_train_step(model, step: Callable, *args):
     if backend.name() != "jax":
         (data,) = args
         return step(data)
-    import keras
 
     state, data = args
     groups = _state_variables(model)
@@ -206,7 +205,6 @@ def stateless_train_step(model, step: Callable, *args):
 
 def _recording_scope(mapping):
     """A `keras.StatelessScope` that also remembers which variables were assigned in it."""
-    import keras
 
     class RecordingScope(keras.StatelessScope):
         def __init__(self):
@@ -260,7 +258,6 @@ def _jax_value_and_grad(fn, variables, has_aux):
 
 def _jax_grad_of_inputs(fn, inputs):
     import jax
-    import keras
 
     changed = []
 

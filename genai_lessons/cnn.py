@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from genai_lessons import inference
@@ -101,7 +102,6 @@ def build_cnn_classifier(
         A `keras.Model` from (batch, height, width, channels) images to (batch, num_classes)
         class probabilities.
     """
-    import keras
 
     config = build_config(CNNConfig, config, overrides)
     check_name("name", name)
@@ -174,7 +174,6 @@ def feature_maps(
         A dict from layer name to a NumPy array, e.g. (batch, h, w, channels) for a
         convolution, in the order requested.
     """
-    import keras
 
     if not isinstance(model, keras.Model):
         raise ArgumentTypeError(f"model must be a keras.Model, got {describe(model)}")
@@ -228,7 +227,6 @@ def receptive_fields(model) -> dict[str, tuple[int, int, float]]:
         position sees, the input pixels between neighbouring positions, and the input
         coordinate (in pixels, centre of pixel 0 = 0) of the centre of position 0's patch.
     """
-    import keras
 
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
