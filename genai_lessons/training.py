@@ -25,6 +25,10 @@ import numpy as np
 from genai_lessons import settings
 from genai_lessons.validation import check_int
 
+SAVE_EVERY_SECONDS = 10.0
+"""A `Backup` saves the training state at the end of an epoch once this long has passed since
+its last save."""
+
 TIMING_ENV = "GENAI_LESSONS_TIMING"
 """Environment variable naming a file: `genai-lessons run` sets it for each notebook's kernel,
 and `settings.setup` then has every `fit` add the seconds its epochs took (see `time_fits`)."""
@@ -82,6 +86,11 @@ class Backup(keras.callbacks.BackupAndRestore):
     of the History at the end. Other callbacks can keep arrays of their own with it
     (`save_arrays`, `load_arrays`; `gan.SampleSnapshots` does). It also clears the resumed
     start epoch Keras leaves on the model, so that a later `fit` of it starts at epoch 0.
+
+    Saving the weights and the optimizer state takes tens of milliseconds, as long as a whole
+    epoch of a small model, so they are saved at the end of an epoch only when
+    `SAVE_EVERY_SECONDS` have passed since the last save: an interruption loses at most that
+    much training, and the lessons' many short epochs no longer pay for a save each.
     """
 
     _LOGS = "epoch_logs.json"
@@ -90,9 +99,11 @@ class Backup(keras.callbacks.BackupAndRestore):
         super().__init__(backup_dir)
         self._logs: list[dict[str, float]] = []
         self._restored_epochs = 0
+        self._last_save = 0.0
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        self._last_save = time.perf_counter()
         self._restored_epochs = self.model._initial_epoch or 0
         path = Path(self.backup_dir) / self._LOGS
         kept = json.loads(path.read_text()) if self._restored_epochs and path.exists() else []
@@ -105,7 +116,9 @@ class Backup(keras.callbacks.BackupAndRestore):
         self._logs.append(numbers)
         Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
         _write_atomically(Path(self.backup_dir) / self._LOGS, json.dumps(self._logs))
-        super().on_epoch_end(epoch, logs)
+        if time.perf_counter() - self._last_save >= SAVE_EVERY_SECONDS:
+            super().on_epoch_end(epoch, logs)  # saves the weights and the optimizer state
+            self._last_save = time.perf_counter()
 
     def on_train_end(self, logs=None):
         history = getattr(self.model, "history", None)

@@ -324,6 +324,7 @@ def test_one_discriminator_call_on_both_batches_equals_two_separate_calls():
 
 def test_snapshots_kept_with_the_backup_survive_an_interrupted_run(tmp_path, monkeypatch):
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 0.0)  # a save at every epoch's end
     ring = data.make_ring(64)
 
     class Disconnect(keras.callbacks.Callback):

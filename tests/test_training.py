@@ -78,6 +78,7 @@ def _fit(units, x, y, epochs, callbacks):
 
 def test_identical_rerun_resumes_and_a_changed_setting_starts_fresh(tmp_path, monkeypatch):
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 0.0)  # a save at every epoch's end
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
 
@@ -102,6 +103,7 @@ def test_a_resumed_history_is_the_uninterrupted_one_and_a_later_fit_starts_at_ze
     tmp_path, monkeypatch
 ):
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 0.0)  # a save at every epoch's end
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
     whole = _fit(4, x, y, 5, [training.backup("test", "whole", data=x)]).history["loss"]
@@ -121,8 +123,22 @@ def test_a_resumed_history_is_the_uninterrupted_one_and_a_later_fit_starts_at_ze
     assert again.epoch == [0, 1]
 
 
+def test_the_state_is_saved_only_once_the_interval_has_passed(tmp_path, monkeypatch):
+    monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 3600.0)
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
+    with pytest.raises(KeyboardInterrupt):
+        _fit(4, x, y, 5, [training.backup("test", "rare", data=x), _StopAt(2)])
+    recorder = _Recorder()
+    rerun = _fit(4, x, y, 5, [training.backup("test", "rare", data=x), recorder])
+    assert recorder.epochs_run == [0, 1, 2, 3, 4]  # nothing was saved within the hour
+    assert rerun.epoch == [0, 1, 2, 3, 4]  # and no logs of unsaved epochs were put back
+
+
 def test_arrays_kept_with_a_backup_are_read_back(tmp_path, monkeypatch):
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 0.0)  # a save at every epoch's end
     callback = training.backup("test", "arrays", epochs=3)
     assert callback.load_arrays("snapshots") == {}
     callback.save_arrays("snapshots", {"0": np.arange(3.0), "2": np.ones((2, 2))})
@@ -148,6 +164,7 @@ def test_progress_prints_every_n_epochs_and_the_last(capsys):
 def test_same_architecture_but_changed_data_or_rate_starts_fresh(tmp_path, monkeypatch):
     """The silent case: nothing would crash if a changed run resumed the old one's weights."""
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 0.0)  # a save at every epoch's end
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(32, 2)), rng.normal(size=(32, 1))
     with pytest.raises(KeyboardInterrupt):
