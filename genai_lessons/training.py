@@ -114,9 +114,9 @@ class Backup(keras.callbacks.BackupAndRestore):
     def on_epoch_end(self, epoch, logs=None):
         numbers = {k: float(v) for k, v in (logs or {}).items() if np.ndim(v) == 0}
         self._logs.append(numbers)
-        Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
-        _write_atomically(Path(self.backup_dir) / self._LOGS, json.dumps(self._logs))
         if time.perf_counter() - self._last_save >= SAVE_EVERY_SECONDS:
+            Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
+            _write_atomically(Path(self.backup_dir) / self._LOGS, json.dumps(self._logs))
             super().on_epoch_end(epoch, logs)  # saves the weights and the optimizer state
             self._last_save = time.perf_counter()
 
