@@ -128,3 +128,18 @@ def test_conv2d_not_attempted_never_raises():
     assert ex.check_conv2d(not_attempted).verdict is Verdict.NOT_ATTEMPTED
     assert ex.check_conv2d(None).verdict is Verdict.NOT_ATTEMPTED
     assert ex.check_conv2d(lambda image, kernel: image @ image).verdict is Verdict.ERROR
+
+
+def test_checking_a_wrong_answer_leaves_the_global_random_state_alone():
+    """The lesson's later numbers must not depend on whether the learner tried an exercise."""
+    import random
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    untouched = (random.random(), np.random.rand())
+    keras.utils.set_random_seed(0)
+    ex.check_conv_output_size(lambda size, kernel_size, stride, padding: 0)
+    ex.check_conv_params(lambda in_channels, filters, kernel_size: 0)
+    ex.check_conv2d(lambda image, kernel: np.zeros((2, 2)))
+    assert (random.random(), np.random.rand()) == untouched

@@ -31,7 +31,11 @@ _SIZE_CASES = [
 def _keras_output_size(size, kernel_size, stride, padding):
     import keras
 
-    layer = keras.layers.Conv2D(1, kernel_size, strides=stride, padding=padding)
+    # Constant weights: a random initializer would draw from the global random state, and a
+    # learner's wrong answer (which runs this reference) would change the lesson's later numbers.
+    layer = keras.layers.Conv2D(
+        1, kernel_size, strides=stride, padding=padding, kernel_initializer="zeros"
+    )
     return int(layer.compute_output_shape((1, size, size, 1))[1])
 
 
@@ -82,7 +86,7 @@ _PARAM_CASES = [(1, 32, 3), (32, 64, 3), (3, 16, 5), (64, 128, 1), (8, 8, 7)]
 def _keras_conv_params(in_channels, filters, kernel_size):
     import keras
 
-    layer = keras.layers.Conv2D(filters, kernel_size)
+    layer = keras.layers.Conv2D(filters, kernel_size, kernel_initializer="zeros")  # see above
     layer.build((None, 16, 16, in_channels))
     return int(layer.count_params())
 
