@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.array_checks: each check returns a clean array and names the argument
+"""Tests of genai_lessons.core.array_checks: each check returns a clean array and names the argument
 and the problem for a bad one."""
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from genai_lessons import array_checks as A
+from genai_lessons.core import array_checks as A
 
 
 def test_check_ids_refuses_floats_negatives_and_ids_beyond_the_vocabulary():

@@ -1,11 +1,11 @@
-"""Tests of genai_lessons.autodiff: gradients against closed forms, side effects of the forward
+"""Tests of genai_lessons.core.autodiff: gradients against closed forms, side effects of the forward
 pass, and a two-optimizer training step through `fit`. They run on whichever backend
 KERAS_BACKEND selects (CI runs them on TensorFlow and JAX)."""
 
 import keras
 import numpy as np
 
-from genai_lessons import autodiff
+from genai_lessons.core import autodiff
 
 
 def test_value_and_grad_matches_the_closed_form():

@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.backend: the active backend and its version, clear errors for an
+"""Tests of genai_lessons.core.backend: the active backend and its version, clear errors for an
 unsupported one, float64 on every backend, and no backend framework imported elsewhere. They run
 on whichever backend KERAS_BACKEND selects (CI runs them on TensorFlow and JAX)."""
 
@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import autodiff, backend
+from genai_lessons.core import autodiff, backend
 
 
 def test_the_active_backend_is_one_of_the_tested_ones():

@@ -24,26 +24,21 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from genai_lessons import (  # noqa: E402
+from genai_lessons.core import downloads, results, settings, training
+from genai_lessons.course import runner
+from genai_lessons.datasets import image_sets, points2d, text
+from genai_lessons.measures import judge, metrics
+from genai_lessons.models import (
     attention,
     cnn,
-    data,
     dcgan,
-    downloads,
     gan,
     gan_networks,
     generation,
     gradcheck,
-    judge,
     latent,
-    metrics,
     mlp,
     nn,
-    results,
-    runner,
-    settings,
-    text,
-    training,
     transformer,
     vae,
 )
@@ -220,48 +215,63 @@ for fraction in (0, 1, NAN, INF, "0.2", None, True):
         "data",
         f"load_digits(test_fraction={fraction!r})",
         "test_fraction",
-        lambda f=fraction: data.load_digits(test_fraction=f),
+        lambda f=fraction: image_sets.load_digits(test_fraction=f),
     )
 for seed in (-1, 1.5, "0", None):
-    case("data", f"load_digits(seed={seed!r})", "seed", lambda s=seed: data.load_digits(seed=s))
-case("data", "load_digits(value_range='0-255')", "value_range", lambda: data.load_digits("0-255"))
-case("data", "load_images(name='cifar')", "name", lambda: data.load_images("cifar"))
-case("data", "load_images(name=None)", "name", lambda: data.load_images(None))
+    case(
+        "data", f"load_digits(seed={seed!r})", "seed", lambda s=seed: image_sets.load_digits(seed=s)
+    )
+case(
+    "data",
+    "load_digits(value_range='0-255')",
+    "value_range",
+    lambda: image_sets.load_digits("0-255"),
+)
+case("data", "load_images(name='cifar')", "name", lambda: image_sets.load_images("cifar"))
+case("data", "load_images(name=None)", "name", lambda: image_sets.load_images(None))
 case(
     "data",
     "load_images(test_fraction=2)",
     "test_fraction",
-    lambda: data.load_images(test_fraction=2),
+    lambda: image_sets.load_images(test_fraction=2),
 )
-case("data", "load_images(seed=-1)", "seed", lambda: data.load_images(seed=-1))
+case("data", "load_images(seed=-1)", "seed", lambda: image_sets.load_images(seed=-1))
 case(
-    "data", "load_images(cache_dir=5)", "cache_dir", lambda: data.load_images("mnist", cache_dir=5)
+    "data",
+    "load_images(cache_dir=5)",
+    "cache_dir",
+    lambda: image_sets.load_images("mnist", cache_dir=5),
 )
 case(
     "data",
     "split_arrays(x and y of different lengths)",
     "y",
-    lambda: data.split_arrays(np.zeros((10, 2)), np.arange(9) % 2),
+    lambda: image_sets.split_arrays(np.zeros((10, 2)), np.arange(9) % 2),
 )
-case("data", "split_arrays(empty x)", "x", lambda: data.split_arrays(np.zeros((0, 2)), np.zeros(0)))
+case(
+    "data",
+    "split_arrays(empty x)",
+    "x",
+    lambda: image_sets.split_arrays(np.zeros((0, 2)), np.zeros(0)),
+)
 case(
     "data",
     "split_arrays(seed=-1)",
     "seed",
-    lambda: data.split_arrays(np.zeros((10, 2)), np.arange(10) % 2, seed=-1),
+    lambda: image_sets.split_arrays(np.zeros((10, 2)), np.arange(10) % 2, seed=-1),
 )
 case(
     "data",
     "split_arrays(test_fraction=nan)",
     "test_fraction",
-    lambda: data.split_arrays(np.zeros((10, 2)), np.arange(10) % 2, test_fraction=NAN),
+    lambda: image_sets.split_arrays(np.zeros((10, 2)), np.arange(10) % 2, test_fraction=NAN),
 )
 case("downloads", "fetch(remote='mnist')", "remote", lambda: downloads.fetch("mnist"))
 case(
     "downloads",
     "fetch(cache_dir=3)",
     "cache_dir",
-    lambda: downloads.fetch(data.REMOTE_FILES["mnist"][0], cache_dir=3),
+    lambda: downloads.fetch(image_sets.REMOTE_FILES["mnist"][0], cache_dir=3),
 )
 case(
     "downloads",
@@ -290,7 +300,7 @@ for name, value in (
         "data",
         f"make_moons({name}={value!r})",
         name,
-        lambda n=name, v=value: data.make_moons(**{n: v}),
+        lambda n=name, v=value: points2d.make_moons(**{n: v}),
     )
 for name, value in (
     ("n_samples", 1),
@@ -307,7 +317,7 @@ for name, value in (
         "data",
         f"make_spirals({name}={value!r})",
         name,
-        lambda n=name, v=value: data.make_spirals(**{n: v}),
+        lambda n=name, v=value: points2d.make_spirals(**{n: v}),
     )
 for name, value in (
     ("modes", 0),
@@ -321,7 +331,7 @@ for name, value in (
         "data",
         f"ring_centres({name}={value!r})",
         name,
-        lambda n=name, v=value: data.ring_centres(**{n: v}),
+        lambda n=name, v=value: points2d.ring_centres(**{n: v}),
     )
 for name, value in (
     ("n_samples", 0),
@@ -338,7 +348,7 @@ for name, value in (
         "data",
         f"make_ring({name}={value!r})",
         name,
-        lambda n=name, v=value: data.make_ring(**{n: v}),
+        lambda n=name, v=value: points2d.make_ring(**{n: v}),
     )
 
 # text
@@ -806,7 +816,7 @@ for name, value in (
     case(
         "gan", f"SampleSnapshots({name}={value!r})", name, lambda k=kwargs: gan.SampleSnapshots(**k)
     )
-CENTRES = data.ring_centres()
+CENTRES = points2d.ring_centres()
 for what, argument, kwargs in (
     ("NaN samples", "samples", {"samples": with_nan(np.zeros((5, 2)))}),
     ("empty samples", "samples", {"samples": np.zeros((0, 2))}),
@@ -1339,7 +1349,7 @@ case(
     "judge",
     "train_judge_model(recipe='default')",
     "recipe",
-    lambda: judge.train_judge_model("default", data.load_digits()),
+    lambda: judge.train_judge_model("default", image_sets.load_digits()),
 )
 case(
     "judge",

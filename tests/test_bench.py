@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from genai_lessons import bench, bench_models, cli
+from genai_lessons.course import bench, bench_models, cli
 
 GPTS = {"GPT (lesson 5)", "GPT (lesson 6)"}
 MODELS = GPTS | {"DCGAN (lesson 3)", "VAE (lesson 4)", "diffusion (lesson 7)"}
@@ -101,7 +101,7 @@ def test_lesson_6s_gpt_is_the_one_its_notebook_trains_in_full_mode():
 
 
 def test_the_reference_diffusion_model_matches_lesson_7s_in_size():
-    from genai_lessons import diffusion
+    from genai_lessons.models import diffusion
 
     ours = diffusion.build_diffusion(**bench_models.DIFFUSION_CONFIG).count_params()
     reference = bench_models.reference_diffusion().count_params()
@@ -111,10 +111,11 @@ def test_the_reference_diffusion_model_matches_lesson_7s_in_size():
 def test_the_reference_diffusion_model_learns_to_predict_the_noise():
     import keras
 
-    from genai_lessons import data, reference
+    from genai_lessons.course import reference
+    from genai_lessons.datasets import image_sets
 
     keras.utils.set_random_seed(0)
-    x = data.load_digits("symmetric").x_train[:128].astype("float32")
+    x = image_sets.load_digits("symmetric").x_train[:128].astype("float32")
     model = reference.ReferenceDiffusion((8, 8, 1), widths=(8, 16), embedding_dims=8)
     model(x[:2])  # built before training, on every backend
     model.compile(keras.optimizers.Adam(5e-3))

@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.cnn: the classifier builder and the feature-map helper."""
+"""Tests of genai_lessons.models.cnn: the classifier builder and the feature-map helper."""
 
 import dataclasses
 
@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import cnn, data
+from genai_lessons.datasets import image_sets
+from genai_lessons.models import cnn
 
 
 def conv_params(in_channels, filters, kernel=3):
@@ -113,7 +114,7 @@ def test_seed_fixes_weights_and_dropout():
     for a, b in zip(first.get_weights(), second.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
-    x = data.load_digits().x_test[:8]
+    x = image_sets.load_digits().x_test[:8]
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(first(x, training=True)),
         keras.ops.convert_to_numpy(second(x, training=True)),
@@ -130,7 +131,7 @@ def test_augmentation_shifts_training_images_only():
         cnn.build_cnn_classifier(filters=(4,), seed=2).count_params()
     )
     augment = model.get_layer("augment")
-    x = data.load_digits().x_test[:16]
+    x = image_sets.load_digits().x_test[:16]
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(augment(x, training=False)), x)
     shifted = keras.ops.convert_to_numpy(augment(x, training=True))
     assert not np.allclose(shifted, x)
@@ -145,7 +146,7 @@ def test_save_and_load_round_trip(tmp_path):
     path = tmp_path / "classifier.keras"
     model.save(path)
     loaded = keras.saving.load_model(path)  # safe mode: no Lambda layers or custom code
-    x = data.load_digits().x_test[:16]
+    x = image_sets.load_digits().x_test[:16]
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(loaded(x)),
         keras.ops.convert_to_numpy(model(x)),
@@ -156,7 +157,7 @@ def test_save_and_load_round_trip(tmp_path):
 
 
 def test_training_learns_the_digits():
-    digits = data.load_digits()
+    digits = image_sets.load_digits()
     model = cnn.build_cnn_classifier(filters=(8, 16), dense_units=32, seed=0)
     model.compile(
         optimizer=keras.optimizers.Adam(3e-3),
@@ -185,7 +186,7 @@ def correlate_valid(image, kernel):
 
 def test_feature_maps_default_layers_and_shapes():
     model = cnn.build_cnn_classifier(seed=0)
-    images = data.load_digits().x_test[:5]
+    images = image_sets.load_digits().x_test[:5]
     maps = cnn.feature_maps(model, images)
     assert list(maps) == ["block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
     assert [m.shape for m in maps.values()] == [
@@ -198,7 +199,7 @@ def test_feature_maps_default_layers_and_shapes():
 
 def test_feature_maps_match_a_numpy_convolution_and_pooling():
     model = cnn.build_cnn_classifier(seed=3)
-    images = data.load_digits().x_test[:3]
+    images = image_sets.load_digits().x_test[:3]
     maps = cnn.feature_maps(model, images, ["block1_conv1", "block1_pool"])
     kernel, bias = model.get_layer("block1_conv1").get_weights()  # (3, 3, 1, 32), (32,)
     padded = np.pad(images[..., 0], ((0, 0), (1, 1), (1, 1)))  # 'same' padding for a 3x3 kernel
@@ -213,7 +214,7 @@ def test_feature_maps_match_a_numpy_convolution_and_pooling():
 
 def test_feature_maps_of_one_dense_layer_in_batches():
     model = cnn.build_cnn_classifier(seed=0)
-    images = data.load_digits().x_test[:10]
+    images = image_sets.load_digits().x_test[:10]
     maps = cnn.feature_maps(model, images, [cnn.EMBEDDING_LAYER, "probabilities"], batch_size=3)
     assert maps[cnn.EMBEDDING_LAYER].shape == (10, 64)
     np.testing.assert_allclose(

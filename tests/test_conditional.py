@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.conditional: the loss against a NumPy reference, that the class is
+"""Tests of genai_lessons.models.conditional: the loss against a NumPy reference, that the class is
 really an input, training, serialization, generation and the obedience measure."""
 
 import dataclasses
@@ -7,14 +7,15 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import conditional, data, latent, vae
+from genai_lessons.datasets import image_sets
+from genai_lessons.models import conditional, latent, vae
 
 TINY = conditional.ConditionalVAEConfig(latent_dim=2, hidden_units=(32,), seed=3)
 
 
 @pytest.fixture(scope="module")
 def digits():
-    return data.load_digits()
+    return image_sets.load_digits()
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,8 @@ def test_shapes_and_the_class_is_an_input():
 
 def test_loss_is_reconstruction_plus_beta_times_kl():
     model = conditional.build_conditional_vae(TINY, beta=0.5)
-    images = data.load_digits().x_test[:16]
-    inputs = {"images": images, "labels": data.load_digits().y_test[:16].astype("int32")}
+    images = image_sets.load_digits().x_test[:16]
+    inputs = {"images": images, "labels": image_sets.load_digits().y_test[:16].astype("int32")}
     out = model(inputs)
     loss = float(keras.ops.convert_to_numpy(model.compute_loss(x=inputs, y_pred=out)))
     out = {key: keras.ops.convert_to_numpy(value).astype(np.float64) for key, value in out.items()}
@@ -67,7 +68,7 @@ def test_a_conditional_vae_is_a_vae_with_labels_that_the_unconditional_helpers_r
     config = model.get_config()
     assert {"encoder", "decoder", "beta", "seed"} <= set(config)
     assert type(conditional.ConditionalVAE.from_config(config)) is conditional.ConditionalVAE
-    images = data.load_digits().x_test[:4]
+    images = image_sets.load_digits().x_test[:4]
     for helper in (latent.encode, latent.reconstruct, latent.negative_elbo):
         with pytest.raises(ValueError, match="a ConditionalVAE also needs labels"):
             helper(model, images)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from genai_lessons import settings
+from genai_lessons.core import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

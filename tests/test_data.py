@@ -4,11 +4,12 @@ import hashlib
 import numpy as np
 import pytest
 
-from genai_lessons import data, downloads
+from genai_lessons.core import downloads
+from genai_lessons.datasets import image_sets, points2d
 
 
 def test_digits_are_float32_images_in_unit_range_with_int_labels():
-    split = data.load_digits()
+    split = image_sets.load_digits()
     assert split.name == "digits"
     assert split.x_train.shape[1:] == (8, 8, 1) and split.x_train.dtype == np.float32
     assert len(split.x_train) + len(split.x_test) == 1797
@@ -18,18 +19,18 @@ def test_digits_are_float32_images_in_unit_range_with_int_labels():
 
 
 def test_symmetric_range_is_the_unit_range_stretched():
-    unit, symmetric = data.load_digits("unit"), data.load_digits("symmetric")
+    unit, symmetric = image_sets.load_digits("unit"), image_sets.load_digits("symmetric")
     assert symmetric.x_train.min() == -1.0 and symmetric.x_train.max() == 1.0
     np.testing.assert_allclose(symmetric.x_train, unit.x_train * 2 - 1, atol=1e-6)
 
 
 def test_split_is_deterministic_stratified_and_follows_the_fraction():
     a, b = (
-        data.load_digits(seed=3, test_fraction=0.25),
-        data.load_digits(seed=3, test_fraction=0.25),
+        image_sets.load_digits(seed=3, test_fraction=0.25),
+        image_sets.load_digits(seed=3, test_fraction=0.25),
     )
     np.testing.assert_array_equal(a.x_test, b.x_test)
-    other = data.load_digits(seed=4, test_fraction=0.25)
+    other = image_sets.load_digits(seed=4, test_fraction=0.25)
     assert not np.array_equal(a.y_test, other.y_test)
     assert abs(len(a.x_test) / 1797 - 0.25) < 0.01
     shares = np.bincount(a.y_test) / len(a.y_test)
@@ -39,14 +40,14 @@ def test_split_is_deterministic_stratified_and_follows_the_fraction():
 @pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1, "0.2"])
 def test_bad_split_fraction_is_a_clear_error(fraction):
     with pytest.raises(ValueError, match="test_fraction"):
-        data.load_digits(test_fraction=fraction)
+        image_sets.load_digits(test_fraction=fraction)
 
 
 def test_unknown_dataset_and_range_are_clear_errors():
     with pytest.raises(ValueError, match="name must be one of.*'cifar'"):
-        data.load_images("cifar")
+        image_sets.load_images("cifar")
     with pytest.raises(ValueError, match="value_range"):
-        data.load_images("digits", value_range="0-255")
+        image_sets.load_images("digits", value_range="0-255")
 
 
 # --------------------------------------------------------------------------- downloads
@@ -70,56 +71,58 @@ def fake_mnist(tmp_path, monkeypatch):
     origin.parent.mkdir()
     np.savez(origin, **arrays)
     remote = downloads.Remote("mnist.npz", origin.as_uri(), sha256(origin))
-    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (remote,))
+    monkeypatch.setitem(image_sets.REMOTE_FILES, "mnist", (remote,))
     return arrays, origin, tmp_path / "cache"
 
 
 def test_mnist_is_downloaded_verified_scaled_and_cached(fake_mnist):
     arrays, origin, cache = fake_mnist
-    split = data.load_images("mnist", cache_dir=cache)
+    split = image_sets.load_images("mnist", cache_dir=cache)
     assert split.name == "mnist" and split.x_train.shape == (6, 28, 28, 1)
     np.testing.assert_allclose(split.x_train[..., 0], arrays["x_train"] / 255.0, atol=1e-6)
     np.testing.assert_array_equal(split.y_test, arrays["y_test"])
     origin.unlink()  # the cached copy is enough from now on
-    again = data.load_images("mnist", value_range="symmetric", cache_dir=cache)
+    again = image_sets.load_images("mnist", value_range="symmetric", cache_dir=cache)
     assert again.name == "mnist" and again.x_test.min() >= -1.0
 
 
 def test_corrupt_cache_is_detected_and_never_returned(fake_mnist, capsys):
     _, origin, cache = fake_mnist
-    data.load_images("mnist", cache_dir=cache)
+    image_sets.load_images("mnist", cache_dir=cache)
     cached = cache / "genai_lessons" / "mnist.npz"
     cached.write_bytes(cached.read_bytes()[:100])  # truncated, as by an interrupted download
     origin.unlink()  # and no way to download it again
     with pytest.raises(downloads.DownloadError, match="cannot download"):
-        downloads.fetch(data.REMOTE_FILES["mnist"][0], cache)
-    split = data.load_images("mnist", cache_dir=cache)
+        downloads.fetch(image_sets.REMOTE_FILES["mnist"][0], cache)
+    split = image_sets.load_images("mnist", cache_dir=cache)
     assert split.name == "digits"
     assert capsys.readouterr().out.count("\n") == 1  # one clear line about the fallback
 
 
 def test_corrupt_cache_is_replaced_by_a_fresh_download(fake_mnist):
     arrays, _, cache = fake_mnist
-    data.load_images("mnist", cache_dir=cache)
+    image_sets.load_images("mnist", cache_dir=cache)
     cached = cache / "genai_lessons" / "mnist.npz"
     cached.write_bytes(b"garbage")
-    split = data.load_images("mnist", cache_dir=cache)
+    split = image_sets.load_images("mnist", cache_dir=cache)
     assert split.name == "mnist" and len(split.x_train) == len(arrays["x_train"])
 
 
 def test_download_with_wrong_checksum_is_rejected(fake_mnist, monkeypatch):
     _, origin, cache = fake_mnist
     monkeypatch.setitem(
-        data.REMOTE_FILES, "mnist", (downloads.Remote("mnist.npz", origin.as_uri(), "0" * 64),)
+        image_sets.REMOTE_FILES,
+        "mnist",
+        (downloads.Remote("mnist.npz", origin.as_uri(), "0" * 64),),
     )
     with pytest.raises(downloads.DownloadError):
-        downloads.fetch(data.REMOTE_FILES["mnist"][0], cache)
+        downloads.fetch(image_sets.REMOTE_FILES["mnist"][0], cache)
 
 
 def test_offline_fallback_says_so_in_one_line(monkeypatch, tmp_path, capsys):
     missing = downloads.Remote("mnist.npz", (tmp_path / "nowhere.npz").as_uri(), "0" * 64)
-    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (missing,))
-    split = data.load_images("mnist", cache_dir=tmp_path)
+    monkeypatch.setitem(image_sets.REMOTE_FILES, "mnist", (missing,))
+    split = image_sets.load_images("mnist", cache_dir=tmp_path)
     out = capsys.readouterr().out
     assert split.name == "digits" and split.x_train.shape[1:] == (8, 8, 1)
     assert out.count("\n") == 1 and "mnist" in out and "digits" in out
@@ -139,15 +142,15 @@ def test_fashion_mnist_idx_files_are_parsed(tmp_path, monkeypatch):
             header = bytes([0, 0, 8, code]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
             path.write_bytes(gzip.compress(header + array.tobytes()))
             remotes.append(downloads.Remote("f-" + path.name, path.as_uri(), sha256(path)))
-    monkeypatch.setitem(data.REMOTE_FILES, "fashion_mnist", tuple(remotes))
-    split = data.load_images("fashion_mnist", cache_dir=tmp_path / "cache")
+    monkeypatch.setitem(image_sets.REMOTE_FILES, "fashion_mnist", tuple(remotes))
+    split = image_sets.load_images("fashion_mnist", cache_dir=tmp_path / "cache")
     assert split.name == "fashion_mnist" and split.x_train.shape == (5, 28, 28, 1)
     np.testing.assert_allclose(split.x_test[..., 0], images["t10k"] / 255.0, atol=1e-6)
     np.testing.assert_array_equal(split.y_train, np.arange(5))
 
 
 def test_default_remote_checksums_are_well_formed():
-    for remotes in data.REMOTE_FILES.values():
+    for remotes in image_sets.REMOTE_FILES.values():
         for remote in remotes:
             assert remote.url.startswith("https://")
             assert len(remote.file_hash) in (32, 64) and int(remote.file_hash, 16) >= 0
@@ -157,37 +160,37 @@ def test_default_remote_checksums_are_well_formed():
 
 
 def test_moons_are_seeded_float32_and_binary():
-    x, y = data.make_moons(300, seed=1)
-    x2, _ = data.make_moons(300, seed=1)
+    x, y = points2d.make_moons(300, seed=1)
+    x2, _ = points2d.make_moons(300, seed=1)
     assert x.shape == (300, 2) and x.dtype == np.float32 and set(np.unique(y)) == {0, 1}
     np.testing.assert_array_equal(x, x2)
 
 
 def test_spirals_have_balanced_classes_and_are_seeded():
-    x, y = data.make_spirals(600, classes=3, seed=2)
+    x, y = points2d.make_spirals(600, classes=3, seed=2)
     assert x.shape == (600, 2) and np.bincount(y).tolist() == [200, 200, 200]
-    np.testing.assert_array_equal(x, data.make_spirals(600, classes=3, seed=2)[0])
-    assert not np.array_equal(x, data.make_spirals(600, classes=3, seed=3)[0])
+    np.testing.assert_array_equal(x, points2d.make_spirals(600, classes=3, seed=2)[0])
+    assert not np.array_equal(x, points2d.make_spirals(600, classes=3, seed=3)[0])
 
 
 def test_ring_samples_sit_near_evenly_spaced_centres():
-    centres = data.ring_centres(8, radius=2.0)
+    centres = points2d.ring_centres(8, radius=2.0)
     np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 2.0, atol=1e-6)
-    points = data.make_ring(4000, modes=8, radius=2.0, std=0.05, seed=0)
+    points = points2d.make_ring(4000, modes=8, radius=2.0, std=0.05, seed=0)
     distances = np.linalg.norm(points[:, None, :] - centres[None], axis=-1)
     assert distances.min(axis=1).max() < 0.4  # every sample is close to some centre
     shares = np.bincount(distances.argmin(axis=1), minlength=8) / len(points)
     assert shares.min() > 0.1 and shares.max() < 0.15  # the modes are equally likely
-    np.testing.assert_array_equal(points, data.make_ring(4000, seed=0))
+    np.testing.assert_array_equal(points, points2d.make_ring(4000, seed=0))
 
 
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: data.make_moons(0), "n_samples"),
-        (lambda: data.make_spirals(100, classes=1), "classes"),
-        (lambda: data.make_ring(10, std=0), "std"),
-        (lambda: data.ring_centres(0), "modes"),
+        (lambda: points2d.make_moons(0), "n_samples"),
+        (lambda: points2d.make_spirals(100, classes=1), "classes"),
+        (lambda: points2d.make_ring(10, std=0), "std"),
+        (lambda: points2d.ring_centres(0), "modes"),
     ],
 )
 def test_bad_2d_arguments_are_clear_errors(call, match):
@@ -218,14 +221,14 @@ def test_a_download_that_never_answers_gives_up_and_falls_back(
     import time
 
     monkeypatch.setitem(
-        data.REMOTE_FILES, "mnist", (downloads.Remote("mnist.npz", silent_server, "0" * 64),)
+        image_sets.REMOTE_FILES, "mnist", (downloads.Remote("mnist.npz", silent_server, "0" * 64),)
     )
     monkeypatch.setattr(downloads, "DOWNLOAD_TIMEOUT", 1.0)
     outcome = {}
 
     def load():  # in a thread, so that a hanging download fails this test instead of hanging it
         start = time.perf_counter()
-        outcome["split"] = data.load_images("mnist", cache_dir=tmp_path)
+        outcome["split"] = image_sets.load_images("mnist", cache_dir=tmp_path)
         outcome["seconds"] = time.perf_counter() - start
 
     thread = threading.Thread(target=load, daemon=True)

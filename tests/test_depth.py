@@ -1,10 +1,11 @@
-"""Tests of genai_lessons.depth: the side-by-side NumPy MLPs against Keras's own."""
+"""Tests of genai_lessons.models.depth: the side-by-side NumPy MLPs against Keras's own."""
 
 import keras
 import numpy as np
 import pytest
 
-from genai_lessons import data, depth, mlp
+from genai_lessons.datasets import image_sets, points2d
+from genai_lessons.models import depth, mlp
 
 
 def _keras_twin(stack, hidden, model_index=0):
@@ -60,8 +61,8 @@ def test_gradient_matches_finite_differences():
 
 
 def test_training_learns_and_tuning_picks_by_validation():
-    points, labels = data.make_moons(600, noise=0.1, seed=0)
-    split = data.split_arrays(points, labels, 0.5, seed=0)
+    points, labels = points2d.make_moons(600, noise=0.1, seed=0)
+    split = image_sets.split_arrays(points, labels, 0.5, seed=0)
     held_out = {
         "validation": (split.x_test[:150], split.y_test[:150]),
         "test": (split.x_test[150:], split.y_test[150:]),

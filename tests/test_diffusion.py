@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.diffusion and genai_lessons.sampling against independent references:
+"""Tests of genai_lessons.models.diffusion and genai_lessons.models.diffusion_samplers against independent references:
 the schedule's formulas, the forward process's closed form against running its steps (Monte
 Carlo), and Gaussian data, whose optimal noise predictor is known in closed form."""
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from keras.ops import convert_to_numpy
 
-from genai_lessons import diffusion, sampling
+from genai_lessons.models import diffusion, diffusion_samplers
 
 TINY_POINTS = diffusion.DiffusionConfig(
     data_shape=(2,), steps=50, width=32, depth=2, embedding_dim=16
@@ -79,7 +79,7 @@ def test_predict_x0_inverts_the_forward_process():
         np.float64
     )
     np.testing.assert_allclose(
-        sampling.predict_x0(x_t, t, noise, schedule.alpha_bars), x0, atol=1e-4
+        diffusion_samplers.predict_x0(x_t, t, noise, schedule.alpha_bars), x0, atol=1e-4
     )
 
 
@@ -154,9 +154,9 @@ def test_samplers_with_the_exact_denoiser_recover_gaussian_data(sampler, std_tol
     schedule = diffusion.make_schedule(200)
     noise_fn, shape = optimal_noise(schedule), (40_000, 2)
     if sampler == "ancestral":
-        x = sampling.ancestral_sample(noise_fn, schedule, shape, seed=4)
+        x = diffusion_samplers.ancestral_sample(noise_fn, schedule, shape, seed=4)
     else:
-        x = sampling.ddim_sample(
+        x = diffusion_samplers.ddim_sample(
             noise_fn, schedule, shape, 200 if sampler == "ddim_all" else 20, seed=4
         )
     np.testing.assert_allclose(x.mean(axis=0), MEAN, atol=0.01)
@@ -167,16 +167,16 @@ def test_ddim_with_eta_one_over_all_steps_is_the_ancestral_sampler():
     schedule = diffusion.make_schedule(30, "linear")
     noise_fn = optimal_noise(schedule)
     trajectory = {}
-    ancestral = sampling.ancestral_sample(
+    ancestral = diffusion_samplers.ancestral_sample(
         noise_fn, schedule, (50, 2), seed=5, trajectory=trajectory
     )
-    ddim = sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5, eta=1.0)
+    ddim = diffusion_samplers.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5, eta=1.0)
     np.testing.assert_allclose(ddim, ancestral, atol=1e-9)
     assert sorted(trajectory) == list(range(31)) and trajectory[0] is not None
     # eta = 0: deterministic given x_T, and different from the stochastic sampler
-    again = sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5)
+    again = diffusion_samplers.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5)
     np.testing.assert_array_equal(
-        again, sampling.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5)
+        again, diffusion_samplers.ddim_sample(noise_fn, schedule, (50, 2), 30, seed=5)
     )
     assert np.abs(again - ancestral).max() > 0.01
 
@@ -213,10 +213,12 @@ def test_guidance_combines_conditional_and_unconditional_estimates():
     unconditional = model.predict_noise(x, t)  # "no class"
     assert np.abs(conditional - unconditional).max() > 0  # the label matters
     np.testing.assert_allclose(
-        sampling.noise_predictor(model, labels)(x, t), conditional, atol=1e-6
+        diffusion_samplers.noise_predictor(model, labels)(x, t), conditional, atol=1e-6
     )
-    np.testing.assert_allclose(sampling.noise_predictor(model)(x, t), unconditional, atol=1e-6)
-    guided = sampling.noise_predictor(model, labels, guidance=2.0)(x, t)
+    np.testing.assert_allclose(
+        diffusion_samplers.noise_predictor(model)(x, t), unconditional, atol=1e-6
+    )
+    guided = diffusion_samplers.noise_predictor(model, labels, guidance=2.0)(x, t)
     np.testing.assert_allclose(guided, 3.0 * conditional - 2.0 * unconditional, atol=1e-5)
 
 
@@ -242,21 +244,21 @@ def test_bad_sampler_arguments_raise():
     schedule = diffusion.make_schedule(10)
     noise_fn = optimal_noise(schedule)
     with pytest.raises(ValueError, match="sampling_steps"):
-        sampling.ddim_sample(noise_fn, schedule, (2, 2), sampling_steps=11)
+        diffusion_samplers.ddim_sample(noise_fn, schedule, (2, 2), sampling_steps=11)
     with pytest.raises(ValueError, match="eta"):
-        sampling.ddim_sample(noise_fn, schedule, (2, 2), eta=2.0)
+        diffusion_samplers.ddim_sample(noise_fn, schedule, (2, 2), eta=2.0)
     with pytest.raises(ValueError, match="shape"):
-        sampling.ancestral_sample(noise_fn, schedule, 5)
+        diffusion_samplers.ancestral_sample(noise_fn, schedule, 5)
     with pytest.raises(ValueError, match="kind"):
         diffusion.make_schedule(10, "quadratic")
     model = diffusion.build_diffusion(TINY_IMAGES)
     with pytest.raises(ValueError, match="guidance"):
-        sampling.noise_predictor(model, [0], guidance=-1)
+        diffusion_samplers.noise_predictor(model, [0], guidance=-1)
     with pytest.raises(ValueError, match="labels"):
-        sampling.noise_predictor(model, [3])
+        diffusion_samplers.noise_predictor(model, [3])
     with pytest.raises(ValueError, match="conditional"):
-        sampling.noise_predictor(diffusion.build_diffusion(TINY_POINTS), [0])
-    np.testing.assert_array_equal(sampling.ddim_steps(200, 2), [200, 100, 0])
+        diffusion_samplers.noise_predictor(diffusion.build_diffusion(TINY_POINTS), [0])
+    np.testing.assert_array_equal(diffusion_samplers.ddim_steps(200, 2), [200, 100, 0])
 
 
 def test_builder_takes_overrides_and_validates_them():

@@ -1,6 +1,8 @@
 import hashlib
 
-from genai_lessons import cli, data, doctor, downloads
+from genai_lessons.core import downloads
+from genai_lessons.course import cli, doctor
+from genai_lessons.datasets import image_sets
 
 
 def by_name(checks):
@@ -27,7 +29,7 @@ def test_a_verified_cached_dataset_is_reported_as_cached(tmp_path, monkeypatch):
         "https://example.invalid/mnist.npz",
         hashlib.sha256(cached.read_bytes()).hexdigest(),
     )
-    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (good,))
+    monkeypatch.setitem(image_sets.REMOTE_FILES, "mnist", (good,))
     assert (
         by_name(doctor.run_checks(online=False, cache_dir=tmp_path))["dataset mnist"].detail
         == "cached"
@@ -64,7 +66,7 @@ def test_doctor_command_exit_status_follows_the_verdict(capsys, monkeypatch):
 
 
 def test_doctor_names_keras_backend_when_the_backend_is_unsupported(tmp_path, monkeypatch):
-    from genai_lessons import backend
+    from genai_lessons.core import backend
 
     monkeypatch.setattr(backend, "name", lambda: "openvino")
     checks = by_name(doctor.run_checks(online=False, cache_dir=tmp_path))
@@ -73,7 +75,7 @@ def test_doctor_names_keras_backend_when_the_backend_is_unsupported(tmp_path, mo
 
 
 def test_doctor_accepts_each_tested_backend_at_its_minimum_version(tmp_path, monkeypatch):
-    from genai_lessons import settings
+    from genai_lessons.core import settings
 
     for name in ("tensorflow", "jax", "torch"):
         version = ".".join(map(str, doctor.MIN_VERSIONS[name])) + ".0"

@@ -6,9 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import data, nn
-from genai_lessons import generation as G
-from genai_lessons import transformer as T
+from genai_lessons.datasets import points2d
+from genai_lessons.models import generation as G
+from genai_lessons.models import nn
+from genai_lessons.models import transformer as T
 
 VOCAB = 9
 
@@ -63,7 +64,7 @@ def test_labels_given_as_integral_floats_mean_the_same_classes():
 
 def test_ring_and_spirals_accept_numpy_scalars():
     np.testing.assert_array_equal(
-        data.make_ring(np.int64(50), std=np.float64(0.1)), data.make_ring(50, std=0.1)
+        points2d.make_ring(np.int64(50), std=np.float64(0.1)), points2d.make_ring(50, std=0.1)
     )
-    points, labels = data.make_spirals(np.int32(30), classes=np.int64(3), noise=np.float64(0.0))
+    points, labels = points2d.make_spirals(np.int32(30), classes=np.int64(3), noise=np.float64(0.0))
     assert points.shape == (30, 2) and set(labels) == {0, 1, 2}

@@ -4,9 +4,9 @@ raising."""
 
 import numpy as np
 
+from genai_lessons.datasets.tokenizer import merge_pair
 from genai_lessons.exercises import Verdict
 from genai_lessons.exercises import language_models as ex
-from genai_lessons.tokenizer import merge_pair
 
 
 def not_yet(*args):

@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.gan, gan_networks and dcgan: builders and their configs, losses,
+"""Tests of genai_lessons.models.gan, gan_networks and dcgan: builders and their configs, losses,
 the alternating training step, snapshots, mode counting, save/load, resuming an interrupted run
 and the lesson's recipe."""
 
@@ -8,8 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import autodiff, data, dcgan, gan, gan_networks, metrics, training
-from genai_lessons.gan_networks import ImageNetworkConfig, PointNetworkConfig
+from genai_lessons.core import autodiff, training
+from genai_lessons.datasets import image_sets, points2d
+from genai_lessons.measures import metrics
+from genai_lessons.models import dcgan, gan, gan_networks
+from genai_lessons.models.gan_networks import ImageNetworkConfig, PointNetworkConfig
 
 TINY_POINTS = PointNetworkConfig(latent_dim=4, units=16, hidden_layers=2)
 TINY_IMAGES = ImageNetworkConfig(latent_dim=4, image_size=8, filters=8)
@@ -117,9 +120,9 @@ def test_image_generator_shape_and_output_range_match_the_data(size, value_range
             "shape",
         ),
         (lambda: gan.generator_loss(np.ones((2, 1)), kind="hinge"), "kind"),
-        (lambda: metrics.count_modes(np.zeros((4, 3)), data.ring_centres()), "centres"),
+        (lambda: metrics.count_modes(np.zeros((4, 3)), points2d.ring_centres()), "centres"),
         (
-            lambda: metrics.count_modes(np.zeros((4, 2)), data.ring_centres(), min_share=0),
+            lambda: metrics.count_modes(np.zeros((4, 2)), points2d.ring_centres(), min_share=0),
             "min_share",
         ),
         (lambda: gan.SampleSnapshots([-1]), "epochs"),
@@ -211,7 +214,7 @@ def test_minimax_loss_saturates_where_the_non_saturating_one_does_not():
 
 def test_each_phase_updates_only_its_own_network():
     model = tiny_point_gan()
-    real = data.make_ring(32, seed=1)
+    real = points2d.make_ring(32, seed=1)
     d_vars, g_vars = model.discriminator.trainable_variables, model.generator.trainable_variables
     d_before, g_before = values(d_vars), values(g_vars)
     loss, p_real, p_fake = model.discriminator_step(real)
@@ -226,7 +229,7 @@ def test_each_phase_updates_only_its_own_network():
 
 def test_fit_reports_finite_losses_and_accuracy_for_images():
     model = tiny_image_gan()
-    images = data.load_digits("symmetric").x_train[:64]
+    images = image_sets.load_digits("symmetric").x_train[:64]
     d_before, g_before = (
         values(model.discriminator.trainable_variables),
         values(model.generator.trainable_variables),
@@ -248,9 +251,9 @@ def test_short_training_on_the_ring_covers_clearly_more_modes_than_the_untrained
         cfg,
     )
     model.compile()
-    centres = data.ring_centres()
+    centres = points2d.ring_centres()
     before = metrics.count_modes(model.generate(1000), centres)
-    model.fit(data.make_ring(2048), epochs=30, batch_size=64, verbose=0)
+    model.fit(points2d.make_ring(2048), epochs=30, batch_size=64, verbose=0)
     after = metrics.count_modes(model.generate(1000), centres)
     assert before.covered <= 1
     assert after.covered >= before.covered + 4
@@ -261,7 +264,7 @@ def test_short_training_on_the_ring_covers_clearly_more_modes_than_the_untrained
 
 
 def test_count_modes_applies_the_stated_rule():
-    centres = data.ring_centres(8, 2.0)
+    centres = points2d.ring_centres(8, 2.0)
     rng = np.random.default_rng(0)
     # 60% on mode 0, 39% on mode 3 (both well inside 0.15), 1% on mode 5 (below the 2% share).
     samples = np.concatenate(
@@ -280,7 +283,7 @@ def test_count_modes_applies_the_stated_rule():
     assert metrics.count_modes(midway, centres).covered == 0
     assert metrics.count_modes(midway, centres).high_quality == 0.0
     # The real data covers every mode, almost every sample high quality.
-    real = metrics.count_modes(data.make_ring(2000, std=0.05), centres)
+    real = metrics.count_modes(points2d.make_ring(2000, std=0.05), centres)
     assert real.covered == 8 and real.high_quality > 0.98
 
 
@@ -290,7 +293,7 @@ def test_snapshots_record_the_chosen_epochs_and_generate_is_seeded():
     np.testing.assert_array_equal(untrained, model.generate(20, seed=3))
     assert not np.array_equal(untrained, model.generate(20, seed=4))
     snapshots = gan.SampleSnapshots([0, 2, 3], count=20, seed=3)
-    model.fit(data.make_ring(64), epochs=3, batch_size=32, verbose=0, callbacks=[snapshots])
+    model.fit(points2d.make_ring(64), epochs=3, batch_size=32, verbose=0, callbacks=[snapshots])
     assert sorted(snapshots.snapshots) == [0, 2, 3]
     np.testing.assert_array_equal(snapshots.snapshots[0], untrained)
     np.testing.assert_array_equal(snapshots.snapshots[3], model.generate(20, seed=3))
@@ -300,7 +303,7 @@ def test_snapshots_record_the_chosen_epochs_and_generate_is_seeded():
 def test_one_discriminator_call_on_both_batches_equals_two_separate_calls():
     """Without batch norm (or dropout) the joint call is the same computation: same loss,
     same updated weights; with batch norm the GAN keeps the two calls apart."""
-    real = data.make_ring(32)
+    real = points2d.make_ring(32)
     joint, separate = tiny_point_gan(), tiny_point_gan()
     assert not joint._batch_statistics
     separate._batch_statistics = True  # force the two-call path
@@ -325,7 +328,7 @@ def test_one_discriminator_call_on_both_batches_equals_two_separate_calls():
 def test_snapshots_kept_with_the_backup_survive_an_interrupted_run(tmp_path, monkeypatch):
     monkeypatch.setattr(training.tempfile, "gettempdir", lambda: str(tmp_path))
     monkeypatch.setattr(training, "SAVE_EVERY_SECONDS", 0.0)  # a save at every epoch's end
-    ring = data.make_ring(64)
+    ring = points2d.make_ring(64)
 
     class Disconnect(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
@@ -354,7 +357,7 @@ def test_snapshots_kept_with_the_backup_survive_an_interrupted_run(tmp_path, mon
 
 def test_generator_discriminator_and_gan_survive_keras_save_and_load(tmp_path):
     model = tiny_image_gan()
-    model.fit(data.load_digits("symmetric").x_train[:32], epochs=1, batch_size=32, verbose=0)
+    model.fit(image_sets.load_digits("symmetric").x_train[:32], epochs=1, batch_size=32, verbose=0)
     noise = np.random.default_rng(0).normal(size=(4, 4)).astype("float32")
     images = numpy(model.generator(noise))
     for network, inputs in ((model.generator, noise), (model.discriminator, images)):
@@ -381,7 +384,7 @@ class StopAfter(keras.callbacks.Callback):
 
 
 def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
-    real = data.make_ring(64)
+    real = points2d.make_ring(64)
     model = tiny_point_gan()
     backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
     with pytest.raises(RuntimeError, match="interrupted"):
@@ -412,7 +415,7 @@ def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
 
 
 def test_train_digit_gan_is_reproducible_and_returns_images_in_range():
-    images = data.load_digits("symmetric").x_train[:64]
+    images = image_sets.load_digits("symmetric").x_train[:64]
     cfg = gan.GANConfig(latent_dim=4, seed=5)
     first = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)
     second = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=images, filters=8)

@@ -1,17 +1,17 @@
-"""Tests of genai_lessons.generation: per-token evaluation, sampling, attention maps, and the
+"""Tests of genai_lessons.models.generation: per-token evaluation, sampling, attention maps, and the
 key/value cache against the full forward pass."""
 
 import numpy as np
 import pytest
 
-from genai_lessons import settings
+from genai_lessons.core import settings
 
 settings.quiet_logs()
 
 import keras  # noqa: E402
 
-from genai_lessons import generation as G  # noqa: E402
-from genai_lessons import transformer as T  # noqa: E402
+from genai_lessons.models import generation as G  # noqa: E402
+from genai_lessons.models import transformer as T  # noqa: E402
 
 VOCAB = 11
 TINY = T.GPTConfig(vocab_size=VOCAB, context=12, width=16, num_heads=2, num_layers=2)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import inference
+from genai_lessons.core import inference
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,11 @@
-"""Tests of genai_lessons.judge: the trained digit judge, its measures and its cache."""
+"""Tests of genai_lessons.measures.judge: the trained digit judge, its measures and its cache."""
 
 import numpy as np
 import pytest
 
-from genai_lessons import data, metrics
-from genai_lessons import judge as judge_module
+from genai_lessons.datasets import image_sets
+from genai_lessons.measures import judge as judge_module
+from genai_lessons.measures import metrics
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def judge(cache_dir):
 
 @pytest.fixture(scope="module")
 def digits():
-    return data.load_digits()
+    return image_sets.load_digits()
 
 
 def test_judge_is_accurate(judge, digits):

@@ -78,7 +78,7 @@ def _sampling_probe(layer, inputs):
 
 
 def _gan():
-    from genai_lessons import gan, gan_networks
+    from genai_lessons.models import gan, gan_networks
 
     keras.utils.set_random_seed(0)
     networks = gan_networks.PointNetworkConfig(latent_dim=4, units=8, hidden_layers=1)
@@ -96,7 +96,7 @@ def _train_gan(model):
 
 
 def _vae():
-    from genai_lessons import vae
+    from genai_lessons.models import vae
 
     keras.utils.set_random_seed(0)
     return vae.build_vae(
@@ -119,20 +119,20 @@ def _train_vae(model):
 
 
 def _transformer(class_name, *args, **kwargs):
-    from genai_lessons import attention, transformer
+    from genai_lessons.models import attention, transformer
 
     module = attention if hasattr(attention, class_name) else transformer
     return lambda: getattr(module, class_name)(*args, **kwargs)
 
 
 def _sampling():
-    from genai_lessons import vae
+    from genai_lessons.models import vae
 
     return vae.Sampling(seed=4, name="sampling")
 
 
 def _conditional_vae():
-    from genai_lessons import conditional
+    from genai_lessons.models import conditional
 
     keras.utils.set_random_seed(0)
     return conditional.build_conditional_vae(
@@ -159,7 +159,7 @@ def _train_conditional_vae(model):
 
 
 def _diffusion():
-    from genai_lessons import diffusion
+    from genai_lessons.models import diffusion
 
     keras.utils.set_random_seed(0)
     return diffusion.build_diffusion(
@@ -190,7 +190,7 @@ def _train_diffusion(model):
 
 
 def _step_embedding():
-    from genai_lessons import diffusion
+    from genai_lessons.models import diffusion
 
     return diffusion.StepEmbedding(8, name="step_sines")
 

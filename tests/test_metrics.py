@@ -1,10 +1,10 @@
-"""Tests of genai_lessons.metrics: the Fréchet distance and class coverage."""
+"""Tests of genai_lessons.measures.metrics: the Fréchet distance and class coverage."""
 
 import numpy as np
 import pytest
 import scipy.linalg
 
-from genai_lessons import metrics
+from genai_lessons.measures import metrics
 
 
 def reference_frechet(a, b):

@@ -1,9 +1,9 @@
-"""data.load_images' reading path for the MNIST family, offline, on a tiny committed fixture.
+"""image_sets.load_images' reading path for the MNIST family, offline, on a tiny committed fixture.
 
 tests/fixtures/mnist_idx holds four gzipped IDX files in MNIST's format (4 training and 2 test
 images of 28x28 with their labels), written by hand so that every pixel is known. The loader's
 download step is `keras.utils.get_file`, which reuses a cached file whose checksum matches: the
-tests put the fixture in a temporary cache and point `data.REMOTE_FILES` at the fixture's
+tests put the fixture in a temporary cache and point `image_sets.REMOTE_FILES` at the fixture's
 checksums, so the real `fetch` -> `get_file` -> read -> scale path runs without a network.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genai_lessons import data, downloads
+from genai_lessons.core import downloads
+from genai_lessons.datasets import image_sets
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mnist_idx"
 NAMES = (
@@ -63,16 +64,16 @@ def test_idx_files_load_offline(tmp_path, monkeypatch):
         )
         for name in NAMES
     )
-    monkeypatch.setitem(data.REMOTE_FILES, "fashion_mnist", remotes)
+    monkeypatch.setitem(image_sets.REMOTE_FILES, "fashion_mnist", remotes)
     cache = _cache_with(tmp_path, {r.fname: FIXTURE / name for r, name in zip(remotes, NAMES)})
-    split = data.load_images("fashion_mnist", cache_dir=cache)
+    split = image_sets.load_images("fashion_mnist", cache_dir=cache)
     assert split.name == "fashion_mnist"
     assert split.x_train.shape == (4, 28, 28, 1) and split.x_test.shape == (2, 28, 28, 1)
     assert split.x_train.dtype == np.float32
     np.testing.assert_allclose(split.x_train[..., 0], _expected_images(4, 0) / 255.0, rtol=1e-6)
     np.testing.assert_allclose(split.x_test[..., 0], _expected_images(2, 10) / 255.0, rtol=1e-6)
     assert split.y_train.tolist() == [5, 0, 4, 1] and split.y_test.tolist() == [7, 2]
-    symmetric = data.load_images("fashion_mnist", value_range="symmetric", cache_dir=cache)
+    symmetric = image_sets.load_images("fashion_mnist", value_range="symmetric", cache_dir=cache)
     np.testing.assert_allclose(symmetric.x_train, split.x_train * 2 - 1, atol=1e-6)
 
 
@@ -96,8 +97,8 @@ def test_mnist_npz_loads_offline(tmp_path, monkeypatch):
     remote = downloads.Remote(
         "fixture-mnist.npz", "https://invalid.example/mnist.npz", _sha256(npz)
     )
-    monkeypatch.setitem(data.REMOTE_FILES, "mnist", (remote,))
-    split = data.load_images("mnist", cache_dir=_cache_with(tmp_path, {remote.fname: npz}))
+    monkeypatch.setitem(image_sets.REMOTE_FILES, "mnist", (remote,))
+    split = image_sets.load_images("mnist", cache_dir=_cache_with(tmp_path, {remote.fname: npz}))
     assert split.name == "mnist" and split.num_classes == 8  # labels up to 7
     np.testing.assert_allclose(split.x_train[..., 0], _expected_images(4, 0) / 255.0, rtol=1e-6)
     assert split.y_test.tolist() == [7, 2]
@@ -106,5 +107,5 @@ def test_mnist_npz_loads_offline(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
 def test_real_checksums_are_kept(name):
     """The monkeypatching above must not hide the real files' checksums from the loader."""
-    assert all(len(remote.file_hash) in (32, 64) for remote in data.REMOTE_FILES[name])
-    assert all(remote.url.startswith("https://") for remote in data.REMOTE_FILES[name])
+    assert all(len(remote.file_hash) in (32, 64) for remote in image_sets.REMOTE_FILES[name])
+    assert all(remote.url.startswith("https://") for remote in image_sets.REMOTE_FILES[name])

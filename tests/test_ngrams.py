@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.ngrams: the counting baselines against closed forms and against a
+"""Tests of genai_lessons.measures.ngrams: the counting baselines against closed forms and against a
 plain-Python Kneser-Ney written from the textbook definition."""
 
 from collections import Counter, defaultdict
@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from genai_lessons import ngrams
+from genai_lessons.measures import ngrams
 
 
 def markov_text(length, vocab=5, seed=0):
@@ -150,7 +150,7 @@ def test_estimated_discounts_are_as_good_as_tuned_ones_on_held_out_training_text
 ):
     """The discounts come from count-of-counts; scaling them all up or down, judged on held-out
     *training* text (the honest way to tune a baseline), should not find better ones."""
-    from genai_lessons import text
+    from genai_lessons.datasets import text
 
     vocab = text.CharVocab.from_text(text.load_corpus())
     train, _ = text.split_ids(vocab.encode(text.load_corpus()), 0.1)

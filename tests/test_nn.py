@@ -1,10 +1,11 @@
-"""Tests of genai_lessons.nn (the NumPy network's maths), gradcheck (the gradient check) and mlp
+"""Tests of genai_lessons.models.nn (the NumPy network's maths), gradcheck (the gradient check) and mlp
 (the same network in Keras)."""
 
 import numpy as np
 import pytest
 
-from genai_lessons import autodiff, backend, gradcheck, mlp, nn
+from genai_lessons.core import autodiff, backend
+from genai_lessons.models import gradcheck, mlp, nn
 
 
 def _batch(rng, batch, features, classes):
@@ -121,7 +122,7 @@ def test_mlp_bad_arguments_raise(kwargs, argument):
 
 @pytest.fixture(scope="module")
 def keras():
-    from genai_lessons import settings
+    from genai_lessons.core import settings
 
     settings.quiet_logs()
     import keras

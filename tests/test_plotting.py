@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from genai_lessons import plotting  # noqa: E402
+from genai_lessons.course import plotting  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

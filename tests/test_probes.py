@@ -1,10 +1,11 @@
-"""Tests of genai_lessons.probes and cnn.receptive_fields."""
+"""Tests of genai_lessons.measures.probes and cnn.receptive_fields."""
 
 import keras
 import numpy as np
 import pytest
 
-from genai_lessons import cnn, probes
+from genai_lessons.measures import probes
+from genai_lessons.models import cnn
 
 
 def test_pool_is_mean_and_max_per_channel():

@@ -18,11 +18,11 @@ import pytest
 
 _SCRIPT = r"""
 import hashlib, json, sys
-from genai_lessons import settings
+from genai_lessons.core import settings
 settings.setup(int(sys.argv[1]), report=False)
 import keras, numpy as np
 from keras import ops
-from genai_lessons import cnn, diffusion, gan, gan_networks, transformer, vae
+from genai_lessons.models import cnn, diffusion, gan, gan_networks, transformer, vae
 
 rng = np.random.default_rng(0)
 digits = rng.random((64, 8, 8, 1)).astype("float32")

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from genai_lessons import results
+from genai_lessons.core import results
 
 
 def test_record_prints_and_writes_json_when_asked(tmp_path, monkeypatch, capsys):

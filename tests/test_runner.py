@@ -5,7 +5,7 @@ import json
 import nbformat
 import pytest
 
-from genai_lessons import cli, runner
+from genai_lessons.course import cli, runner
 
 
 def write_notebook(folder, name, *sources):
@@ -23,7 +23,7 @@ def write_notebook(folder, name, *sources):
 
 
 REPORTING = (
-    "from genai_lessons import results, settings\n"
+    "from genai_lessons.core import results, settings\n"
     "accuracy = settings.pick(quick=0.5, full=0.9)\n"
     'results.record("01_tiny", accuracy=accuracy, cells=2)'
 )
@@ -133,7 +133,7 @@ def test_bad_runner_arguments_are_named(tmp_path):
 
 TRAINING = (
     "import time\n"
-    "from genai_lessons import settings\n"
+    "from genai_lessons.core import settings\n"
     "settings.setup(report=False)\n"
     "import keras, numpy as np\n"
     "class Slow(keras.callbacks.Callback):\n"

@@ -4,7 +4,7 @@ import random
 import numpy as np
 import pytest
 
-from genai_lessons import settings
+from genai_lessons.core import settings
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,12 @@ def test_quiet_logs_hides_framework_deprecations_but_not_the_learners():
 
     settings.quiet_logs()
     shown = []
-    for module in ("__main__", "genai_lessons.nn", "keras.src.saving", "tensorflow.python.ops"):
+    for module in (
+        "__main__",
+        "genai_lessons.models.nn",
+        "keras.src.saving",
+        "tensorflow.python.ops",
+    ):
         with warnings.catch_warnings(record=True) as caught:  # keeps the filters just set
             warnings.warn_explicit(
                 "old API", DeprecationWarning, f"{module}.py", 1, module=module, registry={}
@@ -104,8 +109,8 @@ def test_quiet_logs_hides_framework_deprecations_but_not_the_learners():
     assert shown == [
         ("__main__", "DeprecationWarning"),
         ("__main__", "FutureWarning"),
-        ("genai_lessons.nn", "DeprecationWarning"),
-        ("genai_lessons.nn", "FutureWarning"),
+        ("genai_lessons.models.nn", "DeprecationWarning"),
+        ("genai_lessons.models.nn", "FutureWarning"),
     ]
 
 
@@ -120,7 +125,7 @@ def test_environment_report_names_device_and_versions():
 
 
 def test_an_unsupported_backend_is_a_clear_error_naming_keras_backend(monkeypatch):
-    from genai_lessons import backend
+    from genai_lessons.core import backend
 
     monkeypatch.setattr(backend, "name", lambda: "numpy")
     with pytest.raises(backend.BackendError, match="KERAS_BACKEND='numpy'"):

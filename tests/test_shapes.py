@@ -1,11 +1,11 @@
-"""Tests of genai_lessons.shapes: the generated world and its ground truth."""
+"""Tests of genai_lessons.datasets.shapes: the generated world and its ground truth."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from genai_lessons import shapes
+from genai_lessons.datasets import shapes
 
 CLEAN = shapes.ShapesConfig(noise=0.0, clutter_parts=0, clutter_strokes=0)
 

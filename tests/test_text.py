@@ -3,7 +3,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from genai_lessons import downloads, text
+from genai_lessons.core import downloads
+from genai_lessons.datasets import text
 
 
 def test_default_corpus_is_real_english_prose_without_download():

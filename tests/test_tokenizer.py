@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.tokenizer: exact round trips on random Unicode text, a hand-worked
+"""Tests of genai_lessons.datasets.tokenizer: exact round trips on random Unicode text, a hand-worked
 example, tie-breaking, agreement with a naive full-recount BPE, compression, serialization and
 errors."""
 
@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from genai_lessons.tokenizer import (
+from genai_lessons.datasets.tokenizer import (
     BYTES,
     BytePairTokenizer,
     count_pairs,

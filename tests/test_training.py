@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.training: run-keyed backups (resume only the same run) and progress."""
+"""Tests of genai_lessons.core.training: run-keyed backups (resume only the same run) and progress."""
 
 import dataclasses
 
@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from genai_lessons import training
+from genai_lessons.core import timing, training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,14 +207,14 @@ def test_time_fits_appends_each_fits_epoch_seconds_and_can_be_undone(tmp_path):
     model.compile(optimizer="sgd", loss="mse")
     x, y = np.zeros((4, 2)), np.zeros((4, 1))
     try:
-        training.time_fits(path)
+        timing.time_fits(path)
         model.fit(x, y, epochs=2, verbose=0, callbacks=[Slow()])
         model.fit(x, y, epochs=1, verbose=0)
     finally:
-        training.time_fits(None)
+        timing.time_fits(None)
     model.fit(x, y, epochs=1, verbose=0)  # no longer timed
     lines = path.read_text().split()
     assert len(lines) == 2
     assert float(lines[0]) >= 0.4 and 0 < float(lines[1]) < float(lines[0])
-    assert training.training_seconds(path) == pytest.approx(float(lines[0]) + float(lines[1]))
-    assert training.training_seconds(tmp_path / "missing.txt") == 0.0
+    assert timing.training_seconds(path) == pytest.approx(float(lines[0]) + float(lines[1]))
+    assert timing.training_seconds(tmp_path / "missing.txt") == 0.0

@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.transformer: attention maths against NumPy and Keras's own layer,
+"""Tests of genai_lessons.models.transformer: attention maths against NumPy and Keras's own layer,
 causality, the optimizer's weight decay, sliding-window evaluation, training
 beating a bigram model, and serialization."""
 
@@ -7,16 +7,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from genai_lessons import settings
+from genai_lessons.core import settings
 
 settings.quiet_logs()
 
 import keras  # noqa: E402
 
-from genai_lessons import attention as A  # noqa: E402
-from genai_lessons import generation as G  # noqa: E402
-from genai_lessons import ngrams, text  # noqa: E402
-from genai_lessons import transformer as T  # noqa: E402
+from genai_lessons.datasets import text  # noqa: E402
+from genai_lessons.measures import ngrams  # noqa: E402
+from genai_lessons.models import attention as A  # noqa: E402
+from genai_lessons.models import generation as G  # noqa: E402
+from genai_lessons.models import transformer as T  # noqa: E402
 
 VOCAB = 11
 TINY = T.GPTConfig(vocab_size=VOCAB, context=12, width=16, num_heads=2, num_layers=2)

@@ -1,4 +1,4 @@
-"""Tests of genai_lessons.vae: the maths against independent references, the sampling layer's
+"""Tests of genai_lessons.models.vae: the maths against independent references, the sampling layer's
 statistics, training, serialization, anomaly scores and argument checks."""
 
 import dataclasses
@@ -9,14 +9,16 @@ import pytest
 from keras.ops import convert_to_numpy
 from sklearn.metrics import roc_auc_score
 
-from genai_lessons import autodiff, data, inference, latent, vae
+from genai_lessons.core import autodiff, inference
+from genai_lessons.datasets import image_sets
+from genai_lessons.models import latent, vae
 
 TINY = vae.VAEConfig(latent_dim=2, hidden_units=(32,), seed=3)
 
 
 @pytest.fixture(scope="module")
 def digits():
-    return data.load_digits()
+    return image_sets.load_digits()
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ def test_reconstruction_loss_is_binary_cross_entropy_summed_over_pixels():
 
 def test_vae_loss_is_reconstruction_plus_beta_times_kl():
     model = vae.build_vae(dataclasses.replace(TINY, beta=0.25))
-    images = data.load_digits().x_test[:16]
+    images = image_sets.load_digits().x_test[:16]
     out = model(images)
     loss = float(convert_to_numpy(model.compute_loss(x=images, y_pred=out)))
     recon = convert_to_numpy(out["reconstruction"]).astype(np.float64).clip(1e-7, 1 - 1e-7)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from genai_lessons.validation import check_choice, check_int
+from genai_lessons.core.validation import check_choice, check_int
 
 
 def test_check_int_accepts_integers_at_or_above_the_minimum():
@@ -27,7 +27,7 @@ def test_check_choice_returns_a_valid_value_and_lists_the_options():
 import dataclasses  # noqa: E402
 import math  # noqa: E402
 
-from genai_lessons import validation as V  # noqa: E402
+from genai_lessons.core import validation as V  # noqa: E402
 
 
 @pytest.mark.parametrize(

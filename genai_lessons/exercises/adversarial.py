@@ -3,7 +3,7 @@ loss, the discriminator's loss at the game's equilibrium, and the discriminator'
 training step.
 
 The references are written with explicit loops over the batch, independently of the vectorised
-losses in `genai_lessons.gan`, and the usual mistakes (swapped targets, a flipped sign, one mean
+losses in `genai_lessons.models.gan`, and the usual mistakes (swapped targets, a flipped sign, one mean
 over both batches, the minimax loss) get their own diagnosis. Everything is NumPy on small
 arrays: no backend is involved. The learner-facing part is in `genai_lessons.exercises.gan`.
 """

@@ -2,7 +2,7 @@
 one deterministic DDIM step.
 
 The references are NumPy, written from the formulas of the DDPM and DDIM papers rather than from
-`genai_lessons.diffusion` or `genai_lessons.sampling`, and the usual slips (variances used as
+`genai_lessons.models.diffusion` or `genai_lessons.models.diffusion_samplers`, and the usual slips (variances used as
 scales, a factor swapped, a sign, the fresh noise forgotten) get their own diagnosis. The
 learner-facing part is in `genai_lessons.exercises.diffusion`.
 """

@@ -4,7 +4,7 @@ step.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (loop references independent of
-`genai_lessons.gan`, the usual mistakes) is in `adversarial`.
+`genai_lessons.models.gan`, the usual mistakes) is in `adversarial`.
 """
 
 from __future__ import annotations

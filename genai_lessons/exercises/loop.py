@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from genai_lessons import data
+from genai_lessons.datasets import points2d
 from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.core import error_result, precheck_function
 from genai_lessons.exercises.result import Result, Verdict
@@ -29,7 +29,7 @@ ARG_NAMES = ["params", "x", "y", "gradients", "epochs", "learning_rate", "batch_
 def task():
     """Training and held-out spirals (the training set sorted by class: shuffling matters)
     and the initial parameters of a 2-HIDDEN-2 ReLU network."""
-    points, labels = data.make_spirals(600, classes=2, turns=1.5, noise=0.2, seed=7)
+    points, labels = points2d.make_spirals(600, classes=2, turns=1.5, noise=0.2, seed=7)
     points, labels = points.astype(np.float64), labels.astype(np.int64)
     x, y, x_test, y_test = points[:400], labels[:400], points[400:], labels[400:]
     order = np.argsort(y, kind="stable")

@@ -3,7 +3,7 @@ negative ELBO of a batch.
 
 The learner works in NumPy on arrays of shape (batch, latent_dim); the references are NumPy
 too, written from the formulas (or per example, with loops) rather than from
-`genai_lessons.vae`, and the usual mistakes (a variance for a standard deviation, a mean for a
+`genai_lessons.models.vae`, and the usual mistakes (a variance for a standard deviation, a mean for a
 sum, a term missing or its sign flipped) get their own diagnosis. The learner-facing part is in
 `genai_lessons.exercises.vae`.
 """

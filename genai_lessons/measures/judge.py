@@ -1,0 +1,257 @@
+"""The digit judge: a trained 8x8 digit classifier that scores generated images.
+
+The judge is lesson 2's convolutional classifier trained on the bundled 8x8 digits. Lessons 3,
+4 and 7 use it the way image-generation papers use an Inception network: its class probabilities
+say which digits a generator draws (and whether it covers all ten), and its penultimate-layer
+features give the Fréchet distance between generated and real images (the FID idea, on digits).
+The measures themselves are pure functions in `genai_lessons.measures.metrics`.
+
+    judge = load_judge()
+    probabilities = judge.predict_proba(samples)           # (n, 10)
+    metrics.class_coverage(probabilities)                  # how many digits appear
+    judge.frechet_distance(samples, real_digits)           # lower is closer to real
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from genai_lessons.core import downloads, inference
+from genai_lessons.core.array_checks import check_images
+from genai_lessons.core.validation import (
+    build_config,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_seed,
+    check_type,
+)
+from genai_lessons.datasets import image_sets
+from genai_lessons.measures.metrics import frechet_distance
+from genai_lessons.models import cnn
+
+_CACHE_FORMAT = 1  # bump when the training code changes, so old cached weights are not reused
+
+
+@dataclass(frozen=True)
+class JudgeRecipe:
+    """Everything that determines the judge's weights (its cache key)."""
+
+    filters: tuple[int, ...] = (32, 64)  # convolution blocks of the classifier
+    dense_units: int = 64  # width of the embedding layer (the feature dimension d)
+    dropout: float = 0.25  # regularizes the small training set
+    epochs: int = 20  # passes over the 1,437 training digits
+    batch_size: int = 32
+    learning_rate: float = 2e-3  # Adam
+    seed: int = 0  # initial weights, dropout masks and the order of the examples
+    split_seed: int = 0  # `image_sets.load_digits(seed=...)`: which digits are held out for testing
+
+    def __post_init__(self):
+        # Through CNNConfig, so that the judge's network accepts exactly what lesson 2's does.
+        config = build_config(
+            cnn.CNNConfig,
+            None,
+            {
+                "filters": self.filters,
+                "dense_units": self.dense_units,
+                "dropout": self.dropout,
+                "seed": self.seed,
+            },
+        )
+        object.__setattr__(self, "filters", config.filters)
+        check_int("dense_units", self.dense_units)  # the judge's features need an embedding layer
+        check_int("epochs", self.epochs)
+        check_int("batch_size", self.batch_size)
+        check_number("learning_rate", self.learning_rate, 0.0, inclusive=False)
+        check_seed("seed", self.seed)
+        check_seed("split_seed", self.split_seed)
+
+    def key(self) -> str:
+        """A short hash of the recipe, the Keras version and the cache format."""
+        import keras
+
+        text = json.dumps(
+            [dataclasses.asdict(self), keras.__version__, _CACHE_FORMAT], sort_keys=True
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class DigitJudge:
+    """A trained 8x8 digit classifier that scores images: probabilities, features, distances."""
+
+    def __init__(self, model, recipe: JudgeRecipe, test_accuracy: float):
+        import keras
+
+        check_type("model", model, keras.Model, "keras.Model from build_cnn_classifier")
+        check_type("recipe", recipe, JudgeRecipe)
+        self.model = model
+        self.recipe = recipe
+        # On the digits test split of `recipe.split_seed`.
+        self.test_accuracy = check_number("test_accuracy", test_accuracy, 0.0, 1.0)
+        self._probe = keras.Model(
+            model.inputs[0],
+            [model.get_layer(cnn.EMBEDDING_LAYER).output, model.outputs[0]],
+            name="judge_probe",
+        )
+
+    def __repr__(self) -> str:
+        return f"DigitJudge(test_accuracy={self.test_accuracy:.4f}, recipe={self.recipe})"
+
+    @staticmethod
+    def _unit_images(images, value_range: str) -> np.ndarray:
+        check_choice("value_range", value_range, image_sets.VALUE_RANGES)
+        if np.ndim(images) == 3:  # (n, 8, 8) is welcome too
+            images = np.asarray(images)[..., None]
+        array = check_images("images", images, (8, 8, 1), value_range)
+        return array if value_range == "unit" else (array + 1.0) / 2.0
+
+    def _run(self, images, value_range: str) -> tuple[np.ndarray, np.ndarray]:
+        embeddings, probabilities = inference.predict(
+            self._probe, self._unit_images(images, value_range)
+        )
+        return embeddings.astype(np.float64), probabilities.astype(np.float64)
+
+    def predict_proba(self, images, value_range: str = "unit") -> np.ndarray:
+        """Class probabilities (n, 10) of images (n, 8, 8, 1) in [0, 1] ("unit") or [-1, 1]
+        ("symmetric")."""
+        return self._run(images, value_range)[1]
+
+    def embed(self, images, value_range: str = "unit") -> np.ndarray:
+        """Penultimate-layer features (n, d), float64: what the Fréchet distance compares."""
+        return self._run(images, value_range)[0]
+
+    def frechet_distance(self, images_a, images_b, value_range: str = "unit") -> float:
+        """Fréchet distance between the judge's embeddings of two image sets (both in
+        `value_range`); each set needs at least 2 images, a few hundred for a stable value."""
+        embeddings = []
+        for argument, images in (("images_a", images_a), ("images_b", images_b)):
+            if np.ndim(images) == 3:
+                images = np.asarray(images)[..., None]
+            images = check_images(argument, images, (8, 8, 1), value_range)
+            if len(images) < 2:
+                raise ValueError(
+                    f"{argument} must hold at least 2 images, got shape {images.shape}"
+                )
+            embeddings.append(self.embed(images, value_range))
+        return frechet_distance(*embeddings)
+
+
+_MEMORY: dict[JudgeRecipe, DigitJudge] = {}
+
+
+def _build(recipe: JudgeRecipe):
+    # Every architecture field is spelled out, so that a change of CNNConfig's defaults cannot
+    # silently change the judge (or make old cached weights load into a different network).
+    config = cnn.CNNConfig(
+        input_shape=(8, 8, 1),
+        num_classes=10,
+        filters=recipe.filters,
+        convs_per_block=1,
+        kernel_size=3,
+        pool=True,
+        dense_units=recipe.dense_units,
+        dropout=recipe.dropout,
+        translate=0.0,
+        seed=recipe.seed,
+    )
+    return cnn.build_cnn_classifier(config, name="digit_judge")
+
+
+def train_judge_model(recipe: JudgeRecipe, split: image_sets.Split):
+    """Train the judge's network from scratch; deterministic given the recipe on one machine.
+
+    Every random choice is seeded from `recipe.seed` (initial weights, dropout, a NumPy
+    shuffle of the examples), so this neither uses nor disturbs the global random state.
+    """
+    import keras
+
+    check_type("recipe", recipe, JudgeRecipe)
+    check_type("split", split, image_sets.Split)
+    model = _build(recipe)
+    model.compile(
+        optimizer=keras.optimizers.Adam(recipe.learning_rate),
+        loss="sparse_categorical_crossentropy",
+    )
+    rng = np.random.default_rng(recipe.seed)
+    order = np.concatenate([rng.permutation(len(split.x_train)) for _ in range(recipe.epochs)])
+    # One pass over E shuffled copies = E epochs, with our own shuffle instead of Keras's.
+    model.fit(
+        split.x_train[order],
+        split.y_train[order],
+        batch_size=recipe.batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    )
+    return model
+
+
+def load_judge(
+    recipe: JudgeRecipe | None = None,
+    *,
+    disk_cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> DigitJudge:
+    """The digit judge: trained once per process (a few seconds on a CPU), then reused.
+
+    Args:
+        recipe: how to train it (default `JudgeRecipe()`).
+        disk_cache: also keep the trained weights on disk, keyed by the recipe, so that a new
+            process loads them instead of training; unreadable or unwritable caches are
+            ignored (the judge is then trained).
+        cache_dir: where (default: the course's folder in Keras's cache, see `downloads.keras_home`).
+
+    Returns:
+        A `DigitJudge` with test accuracy >= 0.97 at the default recipe.
+    """
+    recipe = build_config(JudgeRecipe, recipe, None, argument="recipe")
+    check_bool("disk_cache", disk_cache)
+    if cache_dir is not None:
+        downloads.cache_folder(cache_dir)
+    if recipe in _MEMORY:
+        return _MEMORY[recipe]
+    split = image_sets.load_digits(seed=recipe.split_seed)
+    folder = Path(cache_dir) if cache_dir else downloads.keras_home() / downloads.CACHE_SUBDIR
+    path = folder / f"digit_judge-{recipe.key()}.weights.h5"
+    model = None
+    if disk_cache and path.is_file():
+        try:
+            model = _build(recipe)
+            model.load_weights(path)
+        except Exception:  # a truncated or foreign file: retrain rather than fail
+            model = None
+    if model is None:
+        model = train_judge_model(recipe, split)
+        if disk_cache:
+            _save_weights(model, path)
+    predicted = inference.predict(model, split.x_test).argmax(axis=1)
+    judge = DigitJudge(model, recipe, test_accuracy=float(np.mean(predicted == split.y_test)))
+    _MEMORY[recipe] = judge
+    return judge
+
+
+def _save_weights(model, path: Path) -> None:
+    """Write atomically (other processes may read the cache at the same time)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".weights.h5")
+        os.close(handle)
+        os.unlink(temporary)  # Keras refuses to overwrite without asking
+        model.save_weights(temporary)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only home folder: the judge works, it is only not cached
+
+
+def clear_memory_cache() -> None:
+    """Forget the judges trained in this process (tests use it to retrain)."""
+    _MEMORY.clear()
