@@ -25,9 +25,11 @@ XLA_ENV = "GENAI_LESSONS_XLA"
 
 DEFAULT_SEED = 42
 
-INSTALL_SOURCE = "genai-lessons @ git+https://github.com/genai-lessons/genai-lessons"
-"""What `pip install` receives on Colab. The notebooks' setup cells use exactly this string
-(a course test checks it), so moving the repository means changing it here and there only."""
+INSTALL_SOURCE = "genai-lessons @ git+https://github.com/genai-lessons/genai-lessons@main"
+"""What `pip install` receives on Colab: the branch the notebooks' Colab badges open (`main`),
+so a notebook opened from GitHub gets the package it was written for. The notebooks' setup
+cells use exactly this string (tests/test_colab_setup.py checks it), so moving the repository
+or the branch means changing it here and there only."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
