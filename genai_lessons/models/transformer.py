@@ -203,8 +203,9 @@ def decayed_variables(model: keras.Model) -> list:
     """The weights that weight decay should shrink: the matrices of the dense layers.
 
     Biases, layer-norm scales and shifts, and the token and position embeddings are left out,
-    as nanoGPT does: decaying a layer norm's scale or a rarely seen token's vector towards
-    zero fights what they are for, while shrinking matrices regularises the maps between them.
+    as minGPT does (nanoGPT decays every 2-D weight, embeddings included): decaying a layer
+    norm's scale or a rarely seen token's vector towards zero fights what they are for, while
+    shrinking matrices regularises the maps between them.
     """
     embedding = {
         id(v)
