@@ -230,6 +230,18 @@ class GAN(keras.Model):
         noise = keras.random.normal((count, self.config.latent_dim), seed=seed)
         return keras.ops.convert_to_numpy(self.generator(noise, training=False))
 
+    # The noise's random-number position is saved with the weights (as `vae.Sampling` does), so
+    # a reloaded or resumed GAN draws the noise the saved one would have drawn next.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if "seed_state" in store:  # absent from files saved before the position was kept
+            self.seed_generator.state.assign(store["seed_state"])
+        for i, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
+            variable.assign(store[f"{i}"])
+
     def get_config(self):
         return {
             **super().get_config(),
