@@ -203,6 +203,7 @@ CASES: dict[str, Case] = {
     "TransformerBlock": Case(
         _transformer("TransformerBlock", 8, 2, mlp_ratio=2, dropout=0.1, name="block"), _sequence
     ),
+    "SeededDropout": Case(_transformer("SeededDropout", 0.3, name="dropout"), _sequence),
     "Sampling": Case(_sampling, _sampling_inputs, probe=_sampling_probe),
     "GAN": Case(_gan, lambda: _rng(4).normal(size=(3, 4)).astype("float32"), train=_train_gan),
     "VAE": Case(_vae, _images, probe=_vae_probe, train=_train_vae),

@@ -106,6 +106,21 @@ class PositionalEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="genai_lessons")
+class SeededDropout(keras.layers.Dropout):
+    """Keras's `Dropout` that also saves its random-number position with the weights, so that a
+    reloaded model, or a resumed training run, drops what the saved one would have dropped next
+    (Keras's own layer draws a fresh seed when it is rebuilt)."""
+
+    def save_own_variables(self, store):
+        if self.rate > 0:
+            store["seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if self.rate > 0 and "seed_state" in store:  # absent from files saved before it was kept
+            self.seed_generator.state.assign(store["seed_state"])
+
+
+@keras.saving.register_keras_serializable(package="genai_lessons")
 class TransformerBlock(keras.layers.Layer):
     """Pre-norm transformer block: x + attention(norm(x)), then x + mlp(norm(x)).
 
@@ -125,7 +140,7 @@ class TransformerBlock(keras.layers.Layer):
         self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2")
         self.hidden = keras.layers.Dense(mlp_ratio * width, activation="gelu", name="mlp_hidden")
         self.project = keras.layers.Dense(width, name="mlp_out")
-        self.drop = keras.layers.Dropout(dropout)
+        self.drop = SeededDropout(dropout)
 
     def build(self, input_shape):
         for layer in (self.norm1, self.attention, self.norm2, self.hidden):
@@ -189,7 +204,7 @@ def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
     x = PositionalEmbedding(
         config.vocab_size, config.context, config.width, config.positions, name="embedding"
     )(ids)
-    x = keras.layers.Dropout(config.dropout, name="embedding_dropout")(x)
+    x = SeededDropout(config.dropout, name="embedding_dropout")(x)
     for i in range(config.num_layers):
         x = TransformerBlock(
             config.width, config.num_heads, config.mlp_ratio, config.dropout, name=f"block_{i}"
