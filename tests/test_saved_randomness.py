@@ -44,7 +44,9 @@ def test_a_reloaded_gan_draws_the_noise_the_saved_one_draws_next(tmp_path):
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 def test_a_reloaded_gpt_drops_what_the_saved_one_drops_next(dropout, tmp_path):
     keras.utils.set_random_seed(0)
-    gpt = T.build_gpt(vocab_size=11, context=8, width=16, num_heads=2, num_layers=1, dropout=dropout)
+    gpt = T.build_gpt(
+        vocab_size=11, context=8, width=16, num_heads=2, num_layers=1, dropout=dropout
+    )
     ids = np.arange(16, dtype="int32").reshape(2, 8) % 11
     gpt(ids, training=True)  # draws masks: the saved position is not the start
     loaded = reload(gpt, tmp_path)
