@@ -34,6 +34,47 @@ def test_linear_schedule_is_ddpms_rescaled_and_alpha_bar_is_the_running_product(
     assert short.alpha_bars[-1] == pytest.approx(schedule.alpha_bars[-1], rel=0.5)
 
 
+@pytest.mark.parametrize("kind", diffusion.SCHEDULES)
+def test_every_step_count_keeps_variances_in_0_1_or_is_refused(kind):
+    # DDPM's linear betas, rescaled by 1000 / T (Nichol & Dhariwal), reach 1 at T = 20: with
+    # fewer steps a "variance" above 1 made abar negative (T = 7: 1, .986, .505, .019, -.008).
+    refused = []
+    for steps in range(2, 1001):
+        try:
+            schedule = diffusion.make_schedule(steps, kind)
+        except ValueError as error:
+            assert "steps" in str(error) and str(diffusion.LINEAR_MIN_STEPS) in str(error)
+            refused.append(steps)
+            continue
+        betas = schedule.betas[1:]
+        assert np.all(betas > 0) and np.all(betas < 1), (kind, steps)
+        assert np.all(schedule.alpha_bars > 0) and np.all(np.diff(schedule.alpha_bars) < 0)
+        assert np.all(schedule.alpha_bars.astype("float32") > 0), (
+            kind,
+            steps,
+        )  # as the model uses it
+        if kind == "linear":  # refused only where DDPM's rescaled betas would leave (0, 1)
+            np.testing.assert_allclose(
+                betas, np.linspace(1e-4, 0.02, steps) * 1000 / steps, rtol=1e-12
+            )
+    expected = list(range(2, diffusion.LINEAR_MIN_STEPS)) if kind == "linear" else []
+    assert refused == expected
+    assert (
+        0.02 * 1000 / (diffusion.LINEAR_MIN_STEPS - 1)
+        >= 1
+        > 0.02 * 1000 / diffusion.LINEAR_MIN_STEPS
+    )
+
+
+def test_a_linear_schedule_too_short_is_refused_by_the_config_too():
+    with pytest.raises(ValueError, match="steps must be at least 21 .*got 7"):
+        diffusion.DiffusionConfig(steps=7, schedule="linear")
+    with pytest.raises(ValueError, match="steps"):
+        diffusion.build_diffusion(TINY_POINTS, steps=7, schedule="linear")
+    assert diffusion.DiffusionConfig(steps=7).schedule == "cosine"  # the cosine one is fine
+    assert diffusion.DiffusionConfig(steps=21, schedule="linear").steps == 21
+
+
 def test_cosine_schedule_follows_its_formula_and_snr_falls():
     steps, s = 200, 0.008
     schedule = diffusion.make_schedule(steps, "cosine")
@@ -128,6 +169,38 @@ def test_save_and_load_round_trip(tmp_path):
     x = np.random.default_rng(3).normal(size=(3, 8, 8, 1))
     np.testing.assert_allclose(
         loaded.predict_noise(x, 5, [0, 2, 3]), model.predict_noise(x, 5, [0, 2, 3]), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("config", [TINY_POINTS, TINY_IMAGES], ids=["points", "images"])
+def test_a_reloaded_model_draws_what_the_saved_one_draws_next(tmp_path, config):
+    # The model draws the steps, the noise (and, conditional, the dropped labels) from its own
+    # SeedGenerator: after a safe-mode round trip it must continue that stream, not restart it.
+    model = diffusion.build_diffusion(config, seed=5)
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(8, *config.data_shape)).astype("float32")
+    data = {"data": x, "label": (np.arange(8) % 3).astype("int32")} if config.num_classes else x
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(data, batch_size=4, epochs=1, verbose=0)  # the stream moves on in training
+    state = convert_to_numpy(model.seed_generator.state)
+    assert state.tolist() != [5, 0]
+    path = tmp_path / "diffusion.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(convert_to_numpy(loaded.seed_generator.state), state)
+    ours, theirs = model(data, training=True), loaded(data, training=True)
+    np.testing.assert_array_equal(
+        convert_to_numpy(theirs["noise"]), convert_to_numpy(ours["noise"])
+    )
+    np.testing.assert_allclose(  # the same steps and labels: the same predictions
+        convert_to_numpy(theirs["predicted"]), convert_to_numpy(ours["predicted"]), atol=1e-6
+    )
+    # A resumed training run continues as the saved one would have.
+    ours = model.fit(data, batch_size=4, epochs=2, shuffle=False, verbose=0).history["loss"]
+    theirs = loaded.fit(data, batch_size=4, epochs=2, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(theirs, ours, rtol=1e-5)
+    np.testing.assert_array_equal(
+        convert_to_numpy(loaded.seed_generator.state), convert_to_numpy(model.seed_generator.state)
     )
 
 

@@ -4,7 +4,10 @@ In the style of keras-hub's `run_layer_test`: each class registered with
 `keras.saving.register_keras_serializable(package="genai_lessons")` is found automatically and
 goes through the same checks: its config survives a round trip, it builds, a symbolic call
 gives the eager call's shapes, the eager call is finite, a training step changes its weights
-(where it has any) and a `.keras` save and load in safe mode gives identical outputs.
+(where it has any) and a `.keras` save and load in safe mode gives identical outputs. Every one
+that holds a `keras.random.SeedGenerator` (found by walking its attributes and sublayers, so a
+new class is covered without a list) must also draw, once reloaded, what it would have drawn
+next: the same generator states, the same next draws and the same random call.
 
 A new registered class needs one entry in `CASES` (how to make a small instance, its inputs,
 and, for a model with its own training, one training step); the first test fails until then.
@@ -300,8 +303,10 @@ def test_a_training_step_changes_the_weights(name):
     assert all(np.all(np.isfinite(a)) for a in after)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_keras_file_round_trip_in_safe_mode_gives_identical_outputs(name, tmp_path):
+def _saved_and_loaded(name, tmp_path, draw_first=False):
+    """(layer, inputs, reloaded layer): trained first if the class has its own training, else
+    saved inside a functional wrapper; the round trip is a `.keras` file loaded in safe mode.
+    `draw_first` makes one random call before saving, so every seed stream has moved on."""
     case = _case(name)
     layer, inputs = case.make(), case.inputs()
     if case.train is not None:
@@ -311,13 +316,117 @@ def test_keras_file_round_trip_in_safe_mode_gives_identical_outputs(name, tmp_pa
     else:
         symbolic = _symbolic(inputs)
         saved = keras.Model(symbolic, layer(symbolic), name="wrapper")
+    if draw_first:
+        _stochastic_call(layer, inputs)
     path = tmp_path / f"{name}.keras"
     saved.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert type(loaded) is type(saved)
     loaded_layer = loaded if case.train is not None else loaded.get_layer(layer.name)
     assert type(loaded_layer) is type(layer)
+    return layer, inputs, loaded_layer
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_keras_file_round_trip_in_safe_mode_gives_identical_outputs(name, tmp_path):
+    case = _case(name)
+    layer, inputs, loaded_layer = _saved_and_loaded(name, tmp_path)
     for ours, theirs in zip(
         _numpy(case.probe(layer, inputs)), _numpy(case.probe(loaded_layer, inputs))
     ):
         np.testing.assert_array_equal(ours, theirs)
+
+
+# --------------------------------------------------------------------------- random streams
+
+
+def seed_generators(obj, path: str = "") -> dict[str, keras.random.SeedGenerator]:
+    """Every `SeedGenerator` reachable from a layer or model through its attributes, lists,
+    dicts and sublayers (Keras's own included, e.g. a `Dropout` inside a block), by the path of
+    attribute names that first reaches it; the same structure gives the same paths."""
+    found: dict[str, keras.random.SeedGenerator] = {}
+    seen: set[int] = set()
+
+    def walk(value, where):
+        if id(value) in seen:
+            return
+        if isinstance(value, keras.random.SeedGenerator):
+            seen.add(id(value))
+            found[where] = value
+        elif isinstance(value, keras.layers.Layer):
+            seen.add(id(value))
+            for attribute, item in sorted(vars(value).items()):
+                walk(item, f"{where}.{attribute}")
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                walk(item, f"{where}[{i}]")
+        elif isinstance(value, dict):
+            for key in sorted(value, key=str):
+                walk(value[key], f"{where}[{key!r}]")
+
+    walk(obj, path)
+    return found
+
+
+def _stochastic_call(layer, inputs):
+    # In training mode: the call draws whatever the class draws (steps and noise, z, dropout).
+    return layer(inputs, training=True)
+
+
+def _holds_a_seed_generator(name):
+    return bool(seed_generators(_case(name).make()))
+
+
+RANDOM = [name for name in NAMES if name in CASES and _holds_a_seed_generator(name)]
+# Classes whose reloaded random streams restart today, each for a reason outside this test's
+# files: strict, so the test fails (and the entry must go) once the class is fixed.
+RESTARTS = {
+    "GAN": "models/gan.py: GAN does not save its seed_generator's state (noise restarts)",
+    "TransformerBlock": (
+        "models/transformer.py: its Dropout gets no seed (a fresh random one when loaded) "
+        "and Keras's Dropout does not save its seed state"
+    ),
+}
+
+
+def test_the_walk_finds_the_seed_generators_that_draw():
+    assert {"Sampling", "VAE", "ConditionalVAE", "Diffusion", "GAN"} <= set(RANDOM)
+    assert "PositionalEmbedding" not in RANDOM and "StepEmbedding" not in RANDOM
+    from genai_lessons.models import vae
+
+    sampling = vae.Sampling(seed=1)
+    model = keras.Sequential([keras.layers.Dropout(0.5, seed=2), sampling])
+    paths = seed_generators(model, "model")
+    assert sampling.seed_generator in paths.values() and len(paths) == 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=RESTARTS[n], strict=True))
+        if n in RESTARTS
+        else n
+        for n in RANDOM
+    ],
+)
+def test_a_reloaded_object_draws_what_the_saved_one_draws_next(name, tmp_path):
+    layer, inputs, loaded_layer = _saved_and_loaded(name, tmp_path, draw_first=True)
+    ours, theirs = seed_generators(layer), seed_generators(loaded_layer)
+    assert ours and sorted(ours) == sorted(theirs)
+    for path, generator in ours.items():  # the positions in the streams survive
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(theirs[path].state),
+            keras.ops.convert_to_numpy(generator.state),
+            err_msg=f"{name}{path}: the seed state restarts after loading",
+        )
+    # The next random call, then the next draw of every stream, are the same.
+    for a, b in zip(
+        _numpy(_stochastic_call(layer, inputs)), _numpy(_stochastic_call(loaded_layer, inputs))
+    ):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6, err_msg=f"{name}: random call")
+    for path, generator in ours.items():
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(keras.random.uniform((6,), seed=theirs[path])),
+            keras.ops.convert_to_numpy(keras.random.uniform((6,), seed=generator)),
+            err_msg=f"{name}{path}: the next draw differs",
+        )

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from genai_lessons.core import settings
+from genai_lessons.core import backend, settings
 
 settings.quiet_logs()
 
@@ -100,6 +100,37 @@ def test_multi_head_attention_equals_keras_layer_with_same_weights():
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(weights), keras.ops.convert_to_numpy(expected_weights), atol=1e-6
     )
+
+
+def test_float64_attention_has_float64_weights_and_matches_numpy_in_float64():
+    backend.require_float64()  # JAX computes in 32 bits without its x64 switch
+    rng = np.random.default_rng(2)
+    width, heads, length = 12, 3, 6
+    layer = A.CausalSelfAttention(width, heads, dtype="float64")
+    x = rng.normal(size=(2, length, width))
+    layer(x)
+    for variable in layer.weights:  # non-zero biases so a dropped bias would show
+        variable.assign(rng.normal(size=variable.shape) * 0.5)
+    assert len(layer.weights) == 8 and all(w.dtype == "float64" for w in layer.weights)
+    output = keras.ops.convert_to_numpy(layer(x))
+    assert output.dtype == np.float64
+
+    def project(dense, inputs):
+        return inputs @ keras.ops.convert_to_numpy(dense.kernel) + keras.ops.convert_to_numpy(
+            dense.bias
+        )
+
+    def split(y):  # (batch, length, width) -> (batch, heads, length, head_dim)
+        return y.reshape(2, length, heads, width // heads).transpose(0, 2, 1, 3)
+
+    q, k, v = (split(project(d, x)) for d in (layer.query, layer.key, layer.value))
+    heads_out, _ = numpy_attention(q, k, v, np.tril(np.ones((length, length), dtype=bool)))
+    expected = project(layer.out, heads_out.transpose(0, 2, 1, 3).reshape(2, length, width))
+    np.testing.assert_allclose(output, expected, rtol=0, atol=1e-10)
+    # A float64 layer keeps its policy through its config.
+    clone = A.CausalSelfAttention.from_config(layer.get_config())
+    clone(x)
+    assert all(w.dtype == "float64" for w in clone.weights)
 
 
 def test_gpt_shapes_and_name(gpt):

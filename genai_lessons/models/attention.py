@@ -94,8 +94,10 @@ class CausalSelfAttention(keras.layers.Layer):
         super().__init__(**kwargs)
         check_heads(width, num_heads)
         self.width, self.num_heads, self.head_dim = width, num_heads, width // num_heads
+        # The projections follow this layer's dtype policy: float64 attention has float64 weights.
         self.query, self.key, self.value, self.out = (
-            keras.layers.Dense(width, name=name) for name in ("query", "key", "value", "out")
+            keras.layers.Dense(width, name=name, dtype=self.dtype_policy)
+            for name in ("query", "key", "value", "out")
         )
 
     def build(self, input_shape):

@@ -21,6 +21,9 @@ from genai_lessons.core.validation import check_choice, check_int
 
 PACKAGE = "genai_lessons"
 SCHEDULES = ("cosine", "linear")
+# DDPM's betas rise from 1e-4 to 0.02 over 1,000 steps; rescaled to T steps the last one is
+# 0.02 * 1000 / T, below 1 (a step that keeps some signal) only from T = 21 on.
+LINEAR_MIN_STEPS = 21
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class DiffusionConfig:
             )
         check_int("steps", self.steps, minimum=2)
         check_choice("schedule", self.schedule, SCHEDULES)
+        if self.schedule == "linear":
+            _check_linear_steps(self.steps)
         for name in ("width", "depth", "embedding_dim"):
             check_int(name, getattr(self, name))
         check_int("num_classes", self.num_classes, minimum=0)
@@ -83,12 +88,26 @@ class Schedule:
         return self.alpha_bars[1:] / (1.0 - self.alpha_bars[1:])
 
 
+def _check_linear_steps(steps: int) -> None:
+    if steps < LINEAR_MIN_STEPS:
+        raise ValueError(
+            f"steps must be at least {LINEAR_MIN_STEPS} for the linear schedule (its last "
+            f"variance, 0.02 * 1000 / steps, must stay below 1), got {steps!r}; for fewer "
+            f"steps use the cosine schedule"
+        )
+
+
 def make_schedule(steps: int = 200, kind: str = "cosine") -> Schedule:
     """The noise schedule: "linear" betas from 1e-4 to 0.02 (DDPM's, rescaled to `steps`) or
-    "cosine", where abar_t = cos^2(pi/2 (t/T + s)/(1 + s)) falls smoothly to 0 (s = 0.008)."""
+    "cosine", where abar_t = cos^2(pi/2 (t/T + s)/(1 + s)) falls smoothly to 0 (s = 0.008).
+
+    Every beta_t lies in (0, 1) and every abar_t is positive. The linear schedule needs
+    `steps` >= `LINEAR_MIN_STEPS` (fewer steps would need variances of 1 or more: ValueError).
+    """
     check_int("steps", steps, minimum=2)
     check_choice("kind", kind, SCHEDULES)
     if kind == "linear":
+        _check_linear_steps(steps)
         scale = 1000.0 / steps  # the same total noise as DDPM's 1,000 steps
         betas = np.linspace(1e-4 * scale, 0.02 * scale, steps)
     else:
@@ -261,6 +280,19 @@ class Diffusion(keras.Model):
         # The target (the noise) was drawn in `call`; y and sample_weight are not used.
         loss = ops.mean(ops.square(y_pred["noise"] - y_pred["predicted"]))
         return loss + sum(ops.sum(extra) for extra in self.losses)
+
+    # Keras saves weights only; the position of the stream that draws the steps and the noise
+    # is saved too, so that a reloaded model (or a resumed training run) draws what the saved
+    # one would have drawn next.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        if "seed_state" in store:  # absent from files saved before the position was kept
+            self.seed_generator.state.assign(store["seed_state"])
+        for i, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
+            variable.assign(store[f"{i}"])
 
     def predict_noise(self, x_t, t, labels=None):
         """The denoiser's noise estimate for NumPy inputs: x_t (batch, ...), t an int or (batch,),
