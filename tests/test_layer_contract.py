@@ -378,19 +378,13 @@ def _holds_a_seed_generator(name):
 
 
 RANDOM = [name for name in NAMES if name in CASES and _holds_a_seed_generator(name)]
-# Classes whose reloaded random streams restart today, each for a reason outside this test's
-# files: strict, so the test fails (and the entry must go) once the class is fixed.
-RESTARTS = {
-    "GAN": "models/gan.py: GAN does not save its seed_generator's state (noise restarts)",
-    "TransformerBlock": (
-        "models/transformer.py: its Dropout gets no seed (a fresh random one when loaded) "
-        "and Keras's Dropout does not save its seed state"
-    ),
-}
 
 
 def test_the_walk_finds_the_seed_generators_that_draw():
-    assert {"Sampling", "VAE", "ConditionalVAE", "Diffusion", "GAN"} <= set(RANDOM)
+    assert {"Sampling", "VAE", "ConditionalVAE", "Diffusion", "GAN", "TransformerBlock"} <= set(
+        RANDOM
+    )
+    assert "SeededDropout" in RANDOM
     assert "PositionalEmbedding" not in RANDOM and "StepEmbedding" not in RANDOM
     from genai_lessons.models import vae
 
@@ -400,15 +394,7 @@ def test_the_walk_finds_the_seed_generators_that_draw():
     assert sampling.seed_generator in paths.values() and len(paths) == 2
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=RESTARTS[n], strict=True))
-        if n in RESTARTS
-        else n
-        for n in RANDOM
-    ],
-)
+@pytest.mark.parametrize("name", RANDOM)
 def test_a_reloaded_object_draws_what_the_saved_one_draws_next(name, tmp_path):
     layer, inputs, loaded_layer = _saved_and_loaded(name, tmp_path, draw_first=True)
     ours, theirs = seed_generators(layer), seed_generators(loaded_layer)

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from genai_lessons.core.seed_state import KeepsSeedState
 from genai_lessons.core.validation import check_choice, check_int
 
 PACKAGE = "genai_lessons"
@@ -232,7 +233,7 @@ def build_image_denoiser(config: DiffusionConfig) -> keras.Model:
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Diffusion(keras.Model):
+class Diffusion(KeepsSeedState, keras.Model):
     """A denoiser trained by `fit` to predict the noise added by the forward process.
 
     `fit(x)` trains an unconditional model; a conditional one (num_classes > 0) is fitted on
@@ -280,19 +281,6 @@ class Diffusion(keras.Model):
         # The target (the noise) was drawn in `call`; y and sample_weight are not used.
         loss = ops.mean(ops.square(y_pred["noise"] - y_pred["predicted"]))
         return loss + sum(ops.sum(extra) for extra in self.losses)
-
-    # Keras saves weights only; the position of the stream that draws the steps and the noise
-    # is saved too, so that a reloaded model (or a resumed training run) draws what the saved
-    # one would have drawn next.
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store["seed_state"] = self.seed_generator.state
-
-    def load_own_variables(self, store):
-        if "seed_state" in store:  # absent from files saved before the position was kept
-            self.seed_generator.state.assign(store["seed_state"])
-        for i, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
-            variable.assign(store[f"{i}"])
 
     def predict_noise(self, x_t, t, labels=None):
         """The denoiser's noise estimate for NumPy inputs: x_t (batch, ...), t an int or (batch,),

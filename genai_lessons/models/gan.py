@@ -18,6 +18,7 @@ from keras import ops
 
 from genai_lessons.core import autodiff, training
 from genai_lessons.core.array_checks import check_concrete
+from genai_lessons.core.seed_state import KeepsSeedState
 from genai_lessons.core.validation import (
     ArgumentTypeError,
     check_choice,
@@ -98,7 +99,7 @@ def _layers(model: keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="genai_lessons")
-class GAN(keras.Model):
+class GAN(KeepsSeedState, keras.Model):
     """A generator and a discriminator with an alternating training step.
 
     Each step first updates the discriminator on a real batch and a fresh fake batch, then
@@ -229,18 +230,6 @@ class GAN(keras.Model):
         check_seed("seed", seed)
         noise = keras.random.normal((count, self.config.latent_dim), seed=seed)
         return keras.ops.convert_to_numpy(self.generator(noise, training=False))
-
-    # The noise's random-number position is saved with the weights (as `vae.Sampling` does), so
-    # a reloaded or resumed GAN draws the noise the saved one would have drawn next.
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        store["seed_state"] = self.seed_generator.state
-
-    def load_own_variables(self, store):
-        if "seed_state" in store:  # absent from files saved before the position was kept
-            self.seed_generator.state.assign(store["seed_state"])
-        for i, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
-            variable.assign(store[f"{i}"])
 
     def get_config(self):
         return {

@@ -15,6 +15,7 @@ import numpy as np
 from keras import ops
 
 from genai_lessons.core import backend
+from genai_lessons.core.seed_state import KeepsSeedState
 from genai_lessons.core.validation import (
     build_config,
     check_choice,
@@ -106,18 +107,10 @@ class PositionalEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="genai_lessons")
-class SeededDropout(keras.layers.Dropout):
+class SeededDropout(KeepsSeedState, keras.layers.Dropout):
     """Keras's `Dropout` that also saves its random-number position with the weights, so that a
     reloaded model, or a resumed training run, drops what the saved one would have dropped next
     (Keras's own layer draws a fresh seed when it is rebuilt)."""
-
-    def save_own_variables(self, store):
-        if self.rate > 0:
-            store["seed_state"] = self.seed_generator.state
-
-    def load_own_variables(self, store):
-        if self.rate > 0 and "seed_state" in store:  # absent from files saved before it was kept
-            self.seed_generator.state.assign(store["seed_state"])
 
 
 @keras.saving.register_keras_serializable(package="genai_lessons")

@@ -18,6 +18,7 @@ import numpy as np
 from keras import ops
 
 from genai_lessons.core.array_checks import check_concrete, check_images
+from genai_lessons.core.seed_state import KeepsSeedState
 from genai_lessons.core.validation import (
     build_config,
     check_int,
@@ -110,7 +111,7 @@ def reconstruction_loss(images, reconstructions):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Sampling(keras.layers.Layer):
+class Sampling(KeepsSeedState, keras.layers.Layer):
     """Draw z = mean + exp(log_var / 2) * eps with eps ~ N(0, I): the reparameterization trick.
 
     The randomness is in eps only, so z is a differentiable function of mean and log_var.
@@ -130,15 +131,6 @@ class Sampling(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
-
-    # Keras saves weights only; the noise stream's position is saved too, so that a reloaded
-    # model (or a resumed training run) continues with the same random draws.
-    def save_own_variables(self, store):
-        store["seed_state"] = self.seed_generator.state
-
-    def load_own_variables(self, store):
-        if "seed_state" in store:
-            self.seed_generator.state.assign(store["seed_state"])
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
