@@ -294,3 +294,18 @@ def test_optimizer_decays_matrices_only(gpt):
         np.testing.assert_allclose(
             keras.ops.convert_to_numpy(v), old * factor, rtol=1e-6, atol=1e-7
         )
+
+
+def test_a_float64_block_is_float64_throughout():
+    block = T.TransformerBlock(8, 2, mlp_ratio=2, dtype="float64")
+    x = np.random.default_rng(0).normal(size=(2, 5, 8))
+    out = keras.ops.convert_to_numpy(block(x))
+    assert {str(w.dtype) for w in block.weights} == {"float64"}
+    assert out.dtype == np.float64
+    # and it computes what a float32 block with the same weights computes, to float32 precision
+    single = T.TransformerBlock(8, 2, mlp_ratio=2)
+    single(x.astype("float32"))
+    single.set_weights([w.astype("float32") for w in block.get_weights()])
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(single(x.astype("float32"))), out, rtol=1e-4, atol=1e-5
+    )

@@ -128,12 +128,15 @@ class TransformerBlock(keras.layers.Layer):
         check_heads(width, num_heads)
         self.width, self.num_heads = width, num_heads
         self.mlp_ratio, self.dropout = check_int("mlp_ratio", mlp_ratio), _check_dropout(dropout)
-        self.norm1 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm1")
-        self.attention = CausalSelfAttention(width, num_heads, name="attention")
-        self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2")
-        self.hidden = keras.layers.Dense(mlp_ratio * width, activation="gelu", name="mlp_hidden")
-        self.project = keras.layers.Dense(width, name="mlp_out")
-        self.drop = SeededDropout(dropout)
+        dtype = self.dtype_policy  # the sublayers follow it: a float64 block is float64 throughout
+        self.norm1 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm1", dtype=dtype)
+        self.attention = CausalSelfAttention(width, num_heads, name="attention", dtype=dtype)
+        self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2", dtype=dtype)
+        self.hidden = keras.layers.Dense(
+            mlp_ratio * width, activation="gelu", name="mlp_hidden", dtype=dtype
+        )
+        self.project = keras.layers.Dense(width, name="mlp_out", dtype=dtype)
+        self.drop = SeededDropout(dropout, dtype=dtype)
 
     def build(self, input_shape):
         for layer in (self.norm1, self.attention, self.norm2, self.hidden):
