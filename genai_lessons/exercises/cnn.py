@@ -18,6 +18,36 @@ hint, solution, progress = LESSON.hint, LESSON.solution, LESSON.progress
 
 
 LESSON.add(
+    "conv2d",
+    "conv2d",
+    hints=[
+        "Slide the kernel over the image: at each position where it fits entirely, multiply the "
+        "overlapping numbers and add them up.",
+        "The output has image.shape[0] - kh + 1 rows and image.shape[1] - kw + 1 columns. Two loops, "
+        "over i and j, fill it.",
+        "Entry (i, j) comes from the window of the image that starts at row i and column j and has "
+        "the kernel's shape. Keras does not flip the kernel.",
+    ],
+    solution="""
+def conv2d(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+""",
+)
+
+
+@LESSON.checker("conv2d")
+def check_conv2d(conv2d) -> Result:
+    """`conv2d(image, kernel)`: one-channel 2D convolution as deep-learning libraries compute
+    it (stride 1, no padding): image (H, W), kernel (kh, kw) -> (H - kh + 1, W - kw + 1)."""
+    return convolution.check_conv2d(conv2d)
+
+
+LESSON.add(
     "conv_output_size",
     "conv_output_size",
     hints=[
@@ -67,36 +97,6 @@ def check_conv_params(conv_params) -> Result:
     """`conv_params(in_channels, filters, kernel_size)`: trainable parameters of a Conv2D
     layer with a square kernel and a bias."""
     return convolution.check_conv_params(conv_params)
-
-
-LESSON.add(
-    "conv2d",
-    "conv2d",
-    hints=[
-        "Slide the kernel over the image: at each position where it fits entirely, multiply the "
-        "overlapping numbers and add them up.",
-        "The output has image.shape[0] - kh + 1 rows and image.shape[1] - kw + 1 columns. Two loops, "
-        "over i and j, fill it.",
-        "Entry (i, j) comes from the window of the image that starts at row i and column j and has "
-        "the kernel's shape. Keras does not flip the kernel.",
-    ],
-    solution="""
-def conv2d(image, kernel):
-    kh, kw = kernel.shape
-    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
-    return out
-""",
-)
-
-
-@LESSON.checker("conv2d")
-def check_conv2d(conv2d) -> Result:
-    """`conv2d(image, kernel)`: one-channel 2D convolution as deep-learning libraries compute
-    it (stride 1, no padding): image (H, W), kernel (kh, kw) -> (H - kh + 1, W - kw + 1)."""
-    return convolution.check_conv2d(conv2d)
 
 
 LESSON.add(

@@ -10,7 +10,10 @@ the solution: hints and solutions are given on request by `genai_lessons.exercis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.diagnosis import (
@@ -137,12 +140,56 @@ def error_result(exercise: str, run: safe.Call, args: tuple, arg_names=None) -> 
     elif isinstance(error, ValueError) and (
         "matmul" in text or "shapes" in text or "broadcast" in text
     ):
-        advice = " Print the shapes of the arrays on that line: one of them probably needs .T."
+        advice = _shape_advice(text)
     return Result(
         exercise,
         Verdict.ERROR,
         f"your function raised {type(error).__name__}: {text}{where}, on {inputs}.{advice}",
     )
+
+
+def _shape_advice(text: str) -> str:
+    """Advice for a shape error: `.T` only when a matrix is involved."""
+    shapes = [
+        tuple(int(d) for d in re.findall(r"\d+", found))
+        for found in re.findall(r"\(([\d, ]*)\)", text.split("signature")[0])
+    ]
+    if "matmul" not in text and shapes and all(len(shape) <= 1 for shape in shapes):
+        return (
+            " These are 1-D arrays of different lengths: print the length of each array on that "
+            "line and check that each one is the array you meant (a slice or index off by one?)."
+        )
+    return " Print the shapes of the arrays on that line: one of them probably needs .T."
+
+
+def unfinished_result(exercise: str, helper: str) -> Result:
+    """The feedback for a function that calls one of the learner's helpers still left a stub."""
+    return Result(
+        exercise,
+        Verdict.ERROR,
+        f"your function calls {helper}(), which is still unfinished (it raises "
+        f"NotImplementedError). Finish {helper} first (its own check tells you when it is "
+        "right), or write its formula here instead of calling it.",
+    )
+
+
+RANDOM_NOTE = (
+    "your function gives a different result each time it is called with the same inputs: it "
+    "draws random numbers of its own. The exercise passes in the randomness it needs as an "
+    "argument: use that."
+)
+
+
+def _same_output(a, b) -> bool:
+    """Whether two returned values are identical (NaN equal to NaN); True when unreadable."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and len(a) == len(b):
+        if any(isinstance(item, (tuple, list, np.ndarray)) for item in (*a, *b)):
+            return all(_same_output(x, y) for x, y in zip(a, b))
+    x, _ = answers.to_array(a)
+    y, _ = answers.to_array(b)
+    if x is None or y is None:
+        return True
+    return x.shape == y.shape and bool(np.array_equal(x, y, equal_nan=True))
 
 
 def none_result(exercise: str, run: safe.Call) -> Result:
@@ -172,6 +219,7 @@ def check_function(
     arg_names: Sequence[str] | None = None,
     part_names: Sequence[str] | None = None,
     time_limit: float | None = None,
+    random_note: str = RANDOM_NOTE,
 ) -> Result:
     """Call a learner's function on each case and compare it with a reference implementation.
 
@@ -188,6 +236,7 @@ def check_function(
         hint: general advice when no known mistake matches; it must not give the answer away.
         arg_names: the arguments' names, to show the failing case.
         time_limit: seconds allowed for one call (default `safe.TIME_LIMIT_S`).
+        random_note: the feedback when the function gives different results on the same inputs.
     """
     return _check_function(
         exercise,
@@ -201,6 +250,7 @@ def check_function(
         arg_names,
         part_names,
         time_limit,
+        random_note,
     )
 
 
@@ -217,6 +267,7 @@ def _check_function(
     arg_names,
     part_names,
     time_limit,
+    random_note,
 ) -> Result:
     stop = precheck_function(exercise, function, len(cases[0]), arg_names)
     if stop is not None:
@@ -228,6 +279,8 @@ def _check_function(
         given = safe.copies(args)
         run = safe.call(function, given, time_limit)
         if isinstance(run.error, NotImplementedError):
+            if run.unfinished:
+                return unfinished_result(exercise, run.unfinished)
             return not_attempted(exercise)
         if run.timed_out or run.error is not None:
             return error_result(exercise, run, args, arg_names)
@@ -246,18 +299,30 @@ def _check_function(
         which = sorted(set(changed))
         shown = ", ".join(names[i] if i < len(names) else f"argument {i + 1}" for i in which)
         mutation = (
-            f"Your function changed its input ({shown}) in place (e.g. with -=, *= or "
-            "item assignment): the caller's array changes too. Work on a copy or build a "
-            "new array."
+            f"Your function changed its input ({shown}) in place (e.g. with -=, *=, /=, del "
+            "or item assignment), so the caller's value changes too."
         )
     wrong = [i for i in range(len(cases)) if not matches(answers[i], expecteds[i], rtol, atol)]
     if not wrong:
+        text = f"correct on all {len(cases)} test cases, well done."
         if mutation:
-            return Result(exercise, Verdict.WRONG, "right values. " + mutation)
-        return Result(
-            exercise, Verdict.CORRECT, f"correct on all {len(cases)} test cases, well done."
-        )
+            text += (
+                f" A note: {mutation[0].lower()}{mutation[1:]} That is allowed here; when the "
+                "caller still needs the original, work on a copy (x = x.copy()) or build a new "
+                "value."
+            )
+        return Result(exercise, Verdict.CORRECT, text)
+    smallest = min(wrong, key=lambda i: case_size(cases[i]))
+    again = safe.call(function, safe.copies(cases[smallest]), time_limit)
+    if (
+        again.error is None
+        and not again.timed_out
+        and not _same_output(again.value, answers[smallest])
+    ):
+        return Result(exercise, Verdict.WRONG, random_note)
     message = diagnose(
         answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names, part_names
     )
+    if mutation:
+        mutation += " Work on a copy or build a new value."
     return Result(exercise, Verdict.WRONG, f"{message} {mutation}".strip())

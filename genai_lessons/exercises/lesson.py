@@ -14,9 +14,12 @@ Nothing here ever raises: an unknown name gets a list of the known ones.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import inspect
 from dataclasses import dataclass, field
 
+from genai_lessons.exercises import safe
 from genai_lessons.exercises.result import Result, Verdict
 
 
@@ -79,21 +82,45 @@ class Lesson:
         Result, and turns any exception into a Result."""
 
         def decorate(check):
+            signature = inspect.signature(check)
+
             @functools.wraps(check)
             def wrapped(*args, **kwargs):
                 try:
-                    result = check(*args, **kwargs)
-                except Exception as error:  # a bug of ours must not stop the learner's notebook
-                    result = Result(
-                        self.exercises[name].title,
-                        Verdict.ERROR,
-                        f"the checker could not read this answer ({type(error).__name__}).",
-                    )
-                return self.record(name, result)
+                    signature.bind(*args, **kwargs)
+                except TypeError:
+                    return self._misused(name, check, signature, args, kwargs)
+                with safe.collect_prints() as printed:
+                    try:
+                        result = check(*args, **kwargs)
+                    except Exception as error:  # a bug of ours must not stop the notebook
+                        result = Result(
+                            self.exercises[name].title,
+                            Verdict.ERROR,
+                            f"the checker could not read this answer ({type(error).__name__}).",
+                        )
+                result = self.record(name, result)
+                if printed and result.verdict is not Verdict.NOT_ATTEMPTED:
+                    result = dataclasses.replace(result, printed="".join(printed))
+                return result
 
             return wrapped
 
         return decorate
+
+    def _misused(self, name, check, signature, args, kwargs) -> Result:
+        """A checker called with missing or extra arguments: how to call it; not an attempt."""
+        wanted = len(signature.parameters)
+        given = len(args) + len(kwargs)
+        what = "your value" if "answer" in signature.parameters else "your function"
+        how = "" if what == "your value" else ", by its name and without parentheses"
+        return Result(
+            self.exercises[name].title,
+            Verdict.NOT_ATTEMPTED,
+            f"ex.{check.__name__} takes {wanted} argument(s), {what}, but was given {given}. "
+            f"Call it as ex.{check.__name__}({name}){how}. (This call does not count as an "
+            "attempt.)",
+        )
 
     def record(self, name: str, result: Result) -> Result:
         exercise, record = self.exercises[name], self.records[name]
