@@ -6,7 +6,8 @@ returns a `Result` whose text is the feedback (a diagnosis and a nudge when wron
 unattempted or wrong exercise never stops the notebook. More help comes only on request, from
 the lesson's module: `hint("dense_forward")` gives the next hint of a ladder,
 `solution("dense_forward")` a full solution, `progress()` the lesson's done / attempted / not
-attempted list.
+attempted list, and `exercises.progress()` that of every lesson of the course. Progress is saved
+between sessions in a small file in the user's data folder (see `saved`).
 
 Three kinds of module:
 - a lesson module (`start`, `nn`, `cnn`, `gan`, `vae`, `transformer`, `language_models`,
@@ -18,7 +19,8 @@ Three kinds of module:
   code, and the usual mistakes with their diagnosis;
 - the shared machinery: `core` (comparison with a reference), `diagnosis` (what a wrong
   answer's feedback says), `answers` (reading any returned value), `result` (what a check
-  returns), `safe` (running the learner's code) and `lesson` (help and progress).
+  returns), `safe` (running the learner's code), `lesson` (help and progress) and `saved`
+  (progress kept between sessions).
 """
 
 from genai_lessons.exercises.core import check_function, check_value
@@ -26,7 +28,8 @@ from genai_lessons.exercises.result import Result, Verdict
 
 
 def progress():
-    """The progress of every lesson's exercises in this session."""
+    """The progress of every lesson's exercises: saved between sessions inside a notebook
+    kernel (see `saved`), in the order of the course's lessons (`core.syllabus`)."""
     from genai_lessons.exercises import (  # noqa: F401
         cnn,
         diffusion,
