@@ -9,7 +9,7 @@ tests).
 
 from __future__ import annotations
 
-from genai_lessons.exercises import convolution, stopping
+from genai_lessons.exercises import convolution, residual, stopping
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -131,3 +131,33 @@ def check_early_stopping(early_stopping) -> Result:
     "val_loss", patience=patience, restore_best_weights=True)` does with this history, as
     1-based epoch numbers: (epochs trained, epoch whose weights are kept)."""
     return stopping.check_early_stopping(early_stopping)
+
+
+LESSON.add(
+    "residual_block",
+    "residual block",
+    hints=[
+        "A residual block computes a correction and adds it to its input: out = relu(x + F(x)), "
+        "where F is two convolutions with a ReLU between them. If F learns nothing, the block "
+        "still passes x through: that is why deep stacks of them train.",
+        "Call two keras.layers.Conv2D(filters, 3, padding='same') one after the other on x (the "
+        "first with a ReLU); 'same' padding keeps the height and width, so the result can be "
+        "added to x.",
+        "Add x and the second convolution's output (with keras.layers.Add() or +), then apply a "
+        "ReLU to the sum (keras.layers.ReLU() or keras.ops.relu), and return it.",
+    ],
+    solution="""
+def residual_block(x, filters):
+    h = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    h = keras.layers.Conv2D(filters, 3, padding="same")(h)
+    return keras.layers.ReLU()(keras.layers.Add()([x, h]))
+""",
+)
+
+
+@LESSON.checker("residual_block")
+def check_residual_block(residual_block) -> Result:
+    """`residual_block(x, filters)`, given a Keras tensor x (batch, height, width, filters),
+    returns relu(x + conv_b(relu(conv_a(x)))) built with two Conv2D(filters, 3, padding="same")
+    layers. Judged on a small model with fixed weights against a NumPy reference."""
+    return residual.check_residual_block(residual_block)
