@@ -75,6 +75,8 @@ def _check(cls) -> Result:
     layer = made.value
     inputs = _inputs()
     run, z, why = _draw(layer, inputs)
+    if isinstance(run.error, NotImplementedError) and run.unfinished in ("", "call", "build"):
+        return not_attempted(EXERCISE)  # the class's own call is still the placeholder
     problem = ka.stop(EXERCISE, run, f"(z_mean, z_log_var) of shape ({N}, 2)")
     if problem is not None:
         return problem
