@@ -14,13 +14,14 @@ Three kinds of module:
   `diffusion`) is what the learner meets: its `Lesson`, each exercise's title, hints and
   solution, and the documented `check_<exercise>` that the notebook calls as `ex.check_...`;
 - a judging module, by topic (`pixels`, `dense`, `derivatives`, `loop`, `convolution`,
-  `stopping`, `adversarial`, `variational`, `attention`, `sampling`, `bpe`, `diffusion_steps`),
-  holds how an answer is judged: the cases, a reference written independently of the lesson's
-  code, and the usual mistakes with their diagnosis;
+  `stopping`, `adversarial`, `variational`, `attention`, `sampling`, `bpe`, `diffusion_steps`,
+  and for the exercises written in Keras `residual`, `gan_step`, `sampling_layer`, `multihead`,
+  `masked_loss`, `noise_loss`), holds how an answer is judged: the cases, a reference
+  written independently of the lesson's code, and the usual mistakes with their diagnosis;
 - the shared machinery: `core` (comparison with a reference), `diagnosis` (what a wrong
   answer's feedback says), `answers` (reading any returned value), `result` (what a check
-  returns), `safe` (running the learner's code), `lesson` (help and progress) and `saved`
-  (progress kept between sessions).
+  returns), `safe` (running the learner's code), `lesson` (help and progress), `saved`
+  (progress kept between sessions) and `keras_answers` (running a learner's Keras code).
 """
 
 from genai_lessons.exercises.core import check_function, check_value

@@ -1,10 +1,10 @@
-"""Exercises of lesson 2 (deep learning): the arithmetic of convolutional layers, and early
-stopping.
+"""Exercises of lesson 2 (deep learning): a convolution, the arithmetic of convolutional
+layers, early stopping, and a residual block written with Keras layers.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged is in `convolution` (compared with Keras itself
-on several cases) and `stopping` (a replay of Keras's callback, checked against it in the
-tests).
+on several cases) `stopping` (a replay of Keras's callback, checked against it in the
+tests) and `residual` (a NumPy reference on fixed weights).
 """
 
 from __future__ import annotations

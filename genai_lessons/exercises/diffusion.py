@@ -1,9 +1,9 @@
-"""Exercises of lesson 7 (diffusion models): noising in closed form, one ancestral (DDPM) step
-and one deterministic DDIM step.
+"""Exercises of lesson 7 (diffusion models): noising in closed form, one ancestral (DDPM) step,
+one deterministic DDIM step, and the noise-prediction loss of a training step in keras.ops.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (NumPy references written from the DDPM and DDIM
-papers, the usual slips) is in `diffusion_steps`. Hints and a solution come only on request:
+papers, the usual slips) is in `diffusion_steps`, the loss's in `noise_loss`. Hints and a solution come only on request:
 `hint("ddim_step")`, `solution("ddim_step")`.
 """
 

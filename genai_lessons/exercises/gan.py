@@ -1,10 +1,10 @@
 """Exercises of lesson 3 (GANs): the discriminator's loss, the non-saturating generator loss,
-the discriminator's loss at the game's equilibrium, and the discriminator's half of a training
-step.
+the discriminator's loss at the game's equilibrium, the discriminator's half of a training step in
+NumPy, and a whole round of the game (both networks' steps) in Keras.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (loop references independent of
-`genai_lessons.models.gan`, the usual mistakes) is in `adversarial`.
+`genai_lessons.models.gan`, the usual mistakes) is in `adversarial`, and in `gan_step` for the Keras round.
 """
 
 from __future__ import annotations

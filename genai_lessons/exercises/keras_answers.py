@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.core import error_result, none_result, unfinished_result
+from genai_lessons.exercises.failures import error_result, none_result, unfinished_result
 from genai_lessons.exercises.result import Result, Verdict, not_attempted
 
 TIME_LIMIT_S = 30.0

@@ -1,8 +1,9 @@
-"""Exercises of the language-models lesson: one merge step of byte-pair encoding, and one step
-of attention with a key/value cache.
+"""Exercises of the language-models lesson: one merge step of byte-pair encoding, one step
+of attention with a key/value cache, and the instruction-tuning loss on the answer's tokens in
+keras.ops.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
-its documented checker. How an answer is judged is in `bpe` and `attention`; hints and solutions
+its documented checker. How an answer is judged is in `bpe`, `attention` and `masked_loss`; hints and solutions
 come on request (`hint("merge")`, `solution("merge")`).
 """
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from genai_lessons.datasets import points2d
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.core import error_result, precheck_function, unfinished_result
+from genai_lessons.exercises.core import precheck_function
+from genai_lessons.exercises.failures import error_result, unfinished_result
 from genai_lessons.exercises.result import Result, Verdict
 
 TARGET_ACCURACY = 0.95

@@ -1,8 +1,9 @@
 """Exercises of the transformers lesson: attention for one query, the causal mask, temperature
-in sampling, and top-k sampling.
+in sampling, top-k sampling, and multi-head attention in keras.ops.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
-its documented checker. How an answer is judged is in `attention` and `sampling`; hints and
+its documented checker. How an answer is judged is in `attention`, `sampling` and `multihead`
+(against Keras's own MultiHeadAttention); hints and
 solutions come on request (`hint("attend")`, `solution("attend")`).
 """
 

@@ -1,9 +1,10 @@
 """Exercises of lesson 4 (variational autoencoders): the reparameterization step, the KL term
-and the negative ELBO of a batch.
+and the negative ELBO of a batch in NumPy, and the sampling layer in Keras.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (NumPy references written from the formulas,
-the usual mistakes) is in `variational`.
+the usual mistakes) is in `variational`; the layer's (draw statistics, reproducibility,
+gradients) in `sampling_layer`.
 """
 
 from __future__ import annotations
