@@ -6,6 +6,7 @@ with the wrong arguments explains how to call it without counting an attempt."""
 import numpy as np
 import pytest
 
+from genai_lessons.core import syllabus
 from genai_lessons.exercises import (
     Verdict,
     cnn,
@@ -248,18 +249,18 @@ def test_a_checker_called_with_the_wrong_arguments_explains_and_counts_nothing(a
     assert "ex.check_equilibrium_loss(equilibrium_loss)" in value.message
 
 
-@pytest.mark.parametrize("number", range(8))
+@pytest.mark.parametrize("number", [info.number for info in syllabus.LESSONS])
 def test_every_lesson_lists_its_exercises_in_its_notebooks_order(number):
     import json
     import re
     from pathlib import Path
 
     from genai_lessons import exercises
-    from genai_lessons.core import syllabus
 
     exercises.progress()  # imports every lesson's exercises
     path = Path(__file__).resolve().parents[1] / "notebooks" / syllabus.lesson(number).notebook
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     checked = list(dict.fromkeys(re.findall(r"\bex\.check_(\w+)\(", code)))
-    assert checked == list(lesson._ALL[number].exercises)
+    registered = lesson._ALL.get(number)
+    assert checked == (list(registered.exercises) if registered else [])

@@ -30,18 +30,15 @@ from genai_lessons.exercises.result import Result, Verdict
 
 def progress():
     """The progress of every lesson's exercises: saved between sessions inside a notebook
-    kernel (see `saved`), in the order of the course's lessons (`core.syllabus`)."""
-    from genai_lessons.exercises import (  # noqa: F401
-        cnn,
-        diffusion,
-        gan,
-        language_models,
-        lesson,
-        nn,
-        start,
-        transformer,
-        vae,
-    )
+    kernel (see `saved`), in the order of the course's lessons (`core.syllabus`). Every module
+    of this package is imported first, so that a new lesson's exercises are listed without
+    being named here."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    from genai_lessons.exercises import lesson
 
     return lesson.progress()
 
