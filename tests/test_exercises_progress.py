@@ -73,6 +73,15 @@ def test_progress_survives_a_restart(progress_file):
     assert restarted.hint("double").text.startswith("Hint 2 of 2")  # the ladder goes on
 
 
+def test_two_kernels_see_each_others_progress(progress_file):
+    notebook_00, notebook_90 = _lesson(), _lesson()  # the same lesson imported in two kernels
+    assert _check(notebook_90, lambda x: 2 * x)
+    notebook_90.hint("double")
+    assert "done (1 check, 1 hint)" in notebook_00.progress().text
+    notebook_00.hint("double")  # the ladder goes on from the other kernel's step
+    assert notebook_00.records["double"].hints_seen == 2
+
+
 def test_lessons_share_the_file_and_a_reset_forgets_only_its_own(progress_file):
     one, two = _lesson(90), _lesson(91)
     _check(one, lambda x: 2 * x)

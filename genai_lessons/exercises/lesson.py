@@ -81,6 +81,7 @@ class Lesson:
 
     def __post_init__(self):
         self._saved = saved.load().get(str(self.number), {}) if self.listed else {}
+        self._unsaved = False  # a save of this kernel failed: its memory is the only record
         if self.listed:
             _ALL[self.number] = self
 
@@ -98,9 +99,20 @@ class Lesson:
         self.records = {name: _Record() for name in self.exercises}
         self._save()
 
+    def _refresh(self) -> None:
+        """Read this lesson's records back from the saved progress, which another kernel (the
+        lesson's own notebook, while this is notebook 00) may have written since; not when
+        saving is off or one of this kernel's saves failed (the memory is newer then)."""
+        if self.listed and not self._unsaved and saved.progress_file() is not None:
+            stored = saved.load().get(str(self.number), {})
+            self.records = {
+                name: _restore(stored.get(name), len(exercise.hints))
+                for name, exercise in self.exercises.items()
+            }
+
     def _save(self) -> None:
-        if self.listed:
-            saved.save(
+        if self.listed and saved.progress_file() is not None:
+            self._unsaved |= not saved.save(
                 self.number,
                 {
                     name: {
@@ -160,6 +172,7 @@ class Lesson:
         )
 
     def record(self, name: str, result: Result) -> Result:
+        self._refresh()
         exercise, record = self.exercises[name], self.records[name]
         if result.verdict is not Verdict.NOT_ATTEMPTED:
             record.attempts += 1
@@ -217,6 +230,7 @@ class Lesson:
         key = self._find(name)
         if key is None:
             return self._unknown(name)
+        self._refresh()
         hints, record = self.exercises[key].hints, self.records[key]
         step = min(record.hints_seen, len(hints) - 1)
         record.hints_seen = min(record.hints_seen + 1, len(hints))
@@ -233,6 +247,7 @@ class Lesson:
         key = self._find(name)
         if key is None:
             return self._unknown(name)
+        self._refresh()
         self.records[key].solution_seen = True
         self._save()
         return Help(
@@ -242,6 +257,7 @@ class Lesson:
 
     def progress(self) -> Help:
         """Done / attempted / not attempted for each exercise of the lesson."""
+        self._refresh()
         lines = [f"Lesson {self.number} ({self.title}): "]
         counts = {"done": 0, "attempted": 0, "not attempted": 0}
         rows = []
