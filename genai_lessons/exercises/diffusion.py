@@ -123,8 +123,9 @@ def noise_prediction_loss(model, x0, t, noise, alpha_bars):
 
 @LESSON.checker("noise_prediction_loss")
 def check_noise_prediction_loss(noise_prediction_loss) -> Result:
-    """`noise_prediction_loss(model, x0, t, noise, alpha_bars)` in keras.ops: x0 and noise
-    (batch, features), t (batch,) integer steps, alpha_bars (T + 1,); noise x0 to x_t =
+    """`noise_prediction_loss(model, x0, t, noise, alpha_bars)` in keras.ops, given tensors of
+    the backend as a training step is: x0 and noise (batch, features), t (batch,) integer
+    steps, alpha_bars (T + 1,); noise x0 to x_t =
     sqrt(abar_t) x0 + sqrt(1 - abar_t) noise, predict with model([x_t, t]), return the mean
     squared error against noise. Judged on a tiny model against the package's add_noise."""
     return noise_loss.check_noise_prediction_loss(noise_prediction_loss)

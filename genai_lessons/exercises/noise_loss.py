@@ -75,7 +75,8 @@ def variant(
     step="own",
     reduce="mean",
 ):
-    """The loss with the usual mistakes switchable."""
+    """The loss with the usual mistakes switchable (inputs as arrays or tensors)."""
+    x0, t, noise, alpha_bars = (keras.ops.convert_to_numpy(a) for a in (x0, t, noise, alpha_bars))
     abar = alpha_bars[t] if step == "own" else np.full(len(t), alpha_bars[-1])
     abar = abar[:, None].astype(np.float64)
     if scales == "std":
@@ -126,7 +127,10 @@ def _check(function) -> Result:
     model = denoiser()
     args = case()
     shapes = f"a tiny model, x0 and noise (6, 2), t {args[1].tolist()}, {STEPS}-step schedule"
-    run = ka.call(function, (model, *args))
+    # Tensors of the backend, as a training step receives its data (on PyTorch a NumPy array
+    # cannot be subtracted from a tensor that carries gradients).
+    tensors = tuple(keras.ops.convert_to_tensor(a) for a in args)
+    run = ka.call(function, (model, *tensors))
     problem = ka.stop(EXERCISE, run, shapes)
     if problem is not None:
         return problem
