@@ -237,7 +237,9 @@ ANSWER_MISTAKES = [
 
 
 def noise_loss_right(model, x0, t, noise, alpha_bars):
-    abar = np.asarray(alpha_bars)[np.asarray(t)][:, None]
+    """NumPy on the inputs' values, the model called on arrays."""
+    x0, t, noise, alpha_bars = (ops.convert_to_numpy(a) for a in (x0, t, noise, alpha_bars))
+    abar = alpha_bars[t][:, None]
     x_t = np.sqrt(abar) * x0 + np.sqrt(1 - abar) * noise
     error = ops.convert_to_numpy(model([x_t, t])) - noise
     return float(np.mean(error**2))
