@@ -46,9 +46,14 @@ CHECKS = [
 ]
 
 
-def test_the_lesson_registers_its_three_exercises():
+def test_the_lesson_registers_its_four_exercises():
     assert ex.LESSON.number == 7
-    assert list(ex.LESSON.exercises) == ["add_noise", "ddpm_step", "ddim_step"]
+    assert list(ex.LESSON.exercises) == [
+        "add_noise",
+        "ddpm_step",
+        "ddim_step",
+        "noise_prediction_loss",
+    ]
     assert all(len(e.hints) == 3 for e in ex.LESSON.exercises.values())
 
 
@@ -157,5 +162,5 @@ def test_help_comes_in_steps_and_the_solution_only_on_request(check, right, name
     namespace = {"np": np}
     exec(solution, namespace)
     assert check(namespace[name])
-    assert "Lesson 7: 1 of 3 exercises done" in check(right).nudge
+    assert "Lesson 7: 1 of 4 exercises done" in check(right).nudge
     assert "solution seen" in ex.progress().text

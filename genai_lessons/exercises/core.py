@@ -15,11 +15,17 @@ from collections.abc import Callable, Sequence
 from genai_lessons.exercises import answers, safe
 from genai_lessons.exercises.diagnosis import (
     case_size,
-    describe_inputs,
     diagnose,
     matches,
     tolerance_text,
     value_problem,
+)
+from genai_lessons.exercises.failures import (  # noqa: F401 (checkers import them from here)
+    RANDOM_NOTE,
+    error_result,
+    none_result,
+    same_output,
+    unfinished_result,
 )
 from genai_lessons.exercises.result import Result, Verdict, never_raises, not_attempted
 
@@ -110,55 +116,6 @@ def precheck_function(
     return None
 
 
-def error_result(exercise: str, run: safe.Call, args: tuple, arg_names=None) -> Result:
-    """The feedback for a call that raised or ran out of time."""
-    inputs = describe_inputs(args, arg_names)
-    if run.timed_out:
-        return Result(
-            exercise,
-            Verdict.ERROR,
-            f"your function did not finish within "
-            f"{safe.TIME_LIMIT_S if not run.seconds else round(run.seconds, 1)} s on "
-            f"{inputs}: an endless loop (a while loop whose condition never changes?) "
-            "or far too much work.",
-        )
-    error = run.error
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    text = text if len(text) <= 160 else text[:157] + "..."
-    where = f" at `{run.error_line}`" if run.error_line else ""
-    advice = ""
-    if isinstance(error, SystemExit):
-        advice = " Do not call exit() inside an exercise."
-    elif isinstance(error, NameError):
-        advice = (
-            " Use only the function's arguments and NumPy inside it, and run the cell that "
-            "defines anything else first."
-        )
-    elif isinstance(error, ValueError) and (
-        "matmul" in text or "shapes" in text or "broadcast" in text
-    ):
-        advice = " Print the shapes of the arrays on that line: one of them probably needs .T."
-    return Result(
-        exercise,
-        Verdict.ERROR,
-        f"your function raised {type(error).__name__}: {text}{where}, on {inputs}.{advice}",
-    )
-
-
-def none_result(exercise: str, run: safe.Call) -> Result:
-    """The feedback for a function that returned None: usually a forgotten `return`."""
-    printed = run.printed.strip()
-    if printed:
-        first = printed.splitlines()[0][:60]
-        return Result(
-            exercise,
-            Verdict.WRONG,
-            f"your function printed {first!r} but returned None: "
-            "print shows a value, return hands it back. Did you forget `return`?",
-        )
-    return Result(exercise, Verdict.WRONG, "your function returned None: did you forget `return`?")
-
-
 def check_function(
     exercise: str,
     function: Callable,
@@ -172,6 +129,7 @@ def check_function(
     arg_names: Sequence[str] | None = None,
     part_names: Sequence[str] | None = None,
     time_limit: float | None = None,
+    random_note: str = RANDOM_NOTE,
 ) -> Result:
     """Call a learner's function on each case and compare it with a reference implementation.
 
@@ -188,6 +146,7 @@ def check_function(
         hint: general advice when no known mistake matches; it must not give the answer away.
         arg_names: the arguments' names, to show the failing case.
         time_limit: seconds allowed for one call (default `safe.TIME_LIMIT_S`).
+        random_note: the feedback when the function gives different results on the same inputs.
     """
     return _check_function(
         exercise,
@@ -201,6 +160,7 @@ def check_function(
         arg_names,
         part_names,
         time_limit,
+        random_note,
     )
 
 
@@ -217,6 +177,7 @@ def _check_function(
     arg_names,
     part_names,
     time_limit,
+    random_note,
 ) -> Result:
     stop = precheck_function(exercise, function, len(cases[0]), arg_names)
     if stop is not None:
@@ -228,6 +189,8 @@ def _check_function(
         given = safe.copies(args)
         run = safe.call(function, given, time_limit)
         if isinstance(run.error, NotImplementedError):
+            if run.unfinished:
+                return unfinished_result(exercise, run.unfinished)
             return not_attempted(exercise)
         if run.timed_out or run.error is not None:
             return error_result(exercise, run, args, arg_names)
@@ -246,18 +209,30 @@ def _check_function(
         which = sorted(set(changed))
         shown = ", ".join(names[i] if i < len(names) else f"argument {i + 1}" for i in which)
         mutation = (
-            f"Your function changed its input ({shown}) in place (e.g. with -=, *= or "
-            "item assignment): the caller's array changes too. Work on a copy or build a "
-            "new array."
+            f"Your function changed its input ({shown}) in place (e.g. with -=, *=, /=, del "
+            "or item assignment), so the caller's value changes too."
         )
     wrong = [i for i in range(len(cases)) if not matches(answers[i], expecteds[i], rtol, atol)]
     if not wrong:
+        text = f"correct on all {len(cases)} test cases, well done."
         if mutation:
-            return Result(exercise, Verdict.WRONG, "right values. " + mutation)
-        return Result(
-            exercise, Verdict.CORRECT, f"correct on all {len(cases)} test cases, well done."
-        )
+            text += (
+                f" A note: {mutation[0].lower()}{mutation[1:]} That is allowed here; when the "
+                "caller still needs the original, work on a copy (x = x.copy()) or build a new "
+                "value."
+            )
+        return Result(exercise, Verdict.CORRECT, text)
+    smallest = min(wrong, key=lambda i: case_size(cases[i]))
+    again = safe.call(function, safe.copies(cases[smallest]), time_limit)
+    if (
+        again.error is None
+        and not again.timed_out
+        and not same_output(again.value, answers[smallest])
+    ):
+        return Result(exercise, Verdict.WRONG, random_note)
     message = diagnose(
         answers, expecteds, cases, wrong, mistakes, rtol, atol, hint, arg_names, part_names
     )
+    if mutation:
+        mutation += " Work on a copy or build a new value."
     return Result(exercise, Verdict.WRONG, f"{message} {mutation}".strip())

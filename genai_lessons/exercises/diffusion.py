@@ -1,15 +1,15 @@
-"""Exercises of lesson 7 (diffusion models): noising in closed form, one ancestral (DDPM) step
-and one deterministic DDIM step.
+"""Exercises of lesson 7 (diffusion models): noising in closed form, one ancestral (DDPM) step,
+one deterministic DDIM step, and the noise-prediction loss of a training step in keras.ops.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (NumPy references written from the DDPM and DDIM
-papers, the usual slips) is in `diffusion_steps`. Hints and a solution come only on request:
+papers, the usual slips) is in `diffusion_steps`, the loss's in `noise_loss`. Hints and a solution come only on request:
 `hint("ddim_step")`, `solution("ddim_step")`.
 """
 
 from __future__ import annotations
 
-from genai_lessons.exercises import diffusion_steps
+from genai_lessons.exercises import diffusion_steps, noise_loss
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -98,3 +98,34 @@ def check_ddim_step(ddim_step) -> Result:
     to the earlier level with the same noise (DDIM with eta = 0):
     x0 = (x_t - sqrt(1 - abar) eps_hat) / sqrt(abar); x_s = sqrt(abar_s) x0 + sqrt(1 - abar_s) eps_hat."""
     return diffusion_steps.check_ddim_step(ddim_step)
+
+
+LESSON.add(
+    "noise_prediction_loss",
+    "noise-prediction loss",
+    hints=[
+        "One training step of a diffusion model: noise clean data to a random step t in one go "
+        "(exercise 1), ask the network which noise was added, and score its guess.",
+        "Take alpha_bar at each example's own step, keras.ops.take(alpha_bars, t), reshaped to "
+        "(batch, 1) so it broadcasts over the features; build x_t as in exercise 1.",
+        "The prediction is model([x_t, t]); the loss is keras.ops.mean of the squared difference "
+        "between it and noise.",
+    ],
+    solution="""
+def noise_prediction_loss(model, x0, t, noise, alpha_bars):
+    abar = keras.ops.reshape(keras.ops.take(alpha_bars, t), (-1, 1))
+    x_t = keras.ops.sqrt(abar) * x0 + keras.ops.sqrt(1.0 - abar) * noise
+    predicted = model([x_t, t])
+    return keras.ops.mean(keras.ops.square(predicted - noise))
+""",
+)
+
+
+@LESSON.checker("noise_prediction_loss")
+def check_noise_prediction_loss(noise_prediction_loss) -> Result:
+    """`noise_prediction_loss(model, x0, t, noise, alpha_bars)` in keras.ops, given tensors of
+    the backend as a training step is: x0 and noise (batch, features), t (batch,) integer
+    steps, alpha_bars (T + 1,); noise x0 to x_t =
+    sqrt(abar_t) x0 + sqrt(1 - abar_t) noise, predict with model([x_t, t]), return the mean
+    squared error against noise. Judged on a tiny model against the package's add_noise."""
+    return noise_loss.check_noise_prediction_loss(noise_prediction_loss)

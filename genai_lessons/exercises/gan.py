@@ -1,15 +1,15 @@
 """Exercises of lesson 3 (GANs): the discriminator's loss, the non-saturating generator loss,
-the discriminator's loss at the game's equilibrium, and the discriminator's half of a training
-step.
+the discriminator's loss at the game's equilibrium, the discriminator's half of a training step in
+NumPy, and a whole round of the game (both networks' steps) in Keras.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (loop references independent of
-`genai_lessons.models.gan`, the usual mistakes) is in `adversarial`.
+`genai_lessons.models.gan`, the usual mistakes) is in `adversarial`, and in `gan_step` for the Keras round.
 """
 
 from __future__ import annotations
 
-from genai_lessons.exercises import adversarial
+from genai_lessons.exercises import adversarial, gan_step
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -83,7 +83,8 @@ equilibrium_loss = 2 * np.log(2)  # = log 4, about 1.386
 def check_equilibrium_loss(answer) -> Result:
     """The discriminator's loss (the sum of the two batch-averaged cross-entropies) when the
     generator matches the data exactly and the discriminator answers 1/2 everywhere. Numbers
-    are accepted to within ±0.005, so two decimals (as the notebook prints them) are enough."""
+    are accepted to within ±0.01 (`adversarial.EQUILIBRIUM_ATOL`), so two decimals, rounded or
+    cut, are enough."""
     return adversarial.check_equilibrium_loss(answer)
 
 
@@ -118,3 +119,49 @@ def check_discriminator_step(discriminator_step) -> Result:
     -mean(log D(x_real)) - mean(log(1 - D(x_fake))). w (features,), b a number, x_real
     (n_real, features), x_fake (n_fake, features). Returns the new (w, b)."""
     return adversarial.check_discriminator_step(discriminator_step)
+
+
+LESSON.add(
+    "gan_train_step",
+    "GAN training step",
+    hints=[
+        "One round of the game has two steps, in this order: the discriminator learns to tell "
+        "real from fake (the generator frozen), then the generator learns to fool the updated "
+        "discriminator (the discriminator frozen).",
+        "Each step: write its loss as a function of no arguments that runs the networks (e.g. "
+        "gan.discriminator_loss(discriminator(real), discriminator(generator(noise)))), get "
+        "(loss, grads) from autodiff.value_and_grad(loss_fn, network.trainable_variables), then "
+        "optimizer.apply(grads, network.trainable_variables).",
+        "The discriminator's step differentiates with respect to discriminator.trainable_variables "
+        "and uses d_optimizer; the generator's uses gan.generator_loss(discriminator(generator("
+        "noise))), generator.trainable_variables and g_optimizer. Return (d_loss, g_loss).",
+    ],
+    solution="""
+def gan_train_step(generator, discriminator, d_optimizer, g_optimizer, real, noise):
+    def d_loss_fn():
+        fake = generator(noise)
+        return gan.discriminator_loss(discriminator(real), discriminator(fake))
+
+    d_loss, d_grads = autodiff.value_and_grad(d_loss_fn, discriminator.trainable_variables)
+    d_optimizer.apply(d_grads, discriminator.trainable_variables)
+
+    def g_loss_fn():
+        return gan.generator_loss(discriminator(generator(noise)))
+
+    g_loss, g_grads = autodiff.value_and_grad(g_loss_fn, generator.trainable_variables)
+    g_optimizer.apply(g_grads, generator.trainable_variables)
+    return d_loss, g_loss
+""",
+)
+
+
+@LESSON.checker("gan_train_step")
+def check_gan_train_step(gan_train_step) -> Result:
+    """`gan_train_step(generator, discriminator, d_optimizer, g_optimizer, real, noise)`: one
+    round of the game in Keras. The discriminator (sigmoid output) takes a step on
+    `models.gan.discriminator_loss` of its outputs on `real` and on `generator(noise)`; then
+    the generator takes a step on the non-saturating `models.gan.generator_loss` against the
+    updated discriminator. Gradients from `core.autodiff.value_and_grad`, updates with each
+    network's optimizer. Returns (d_loss, g_loss). Judged on two tiny networks with SGD: every
+    weight afterwards must match a reference round."""
+    return gan_step.check_gan_train_step(gan_train_step)

@@ -1,14 +1,15 @@
-"""Exercises of the language-models lesson: one merge step of byte-pair encoding, and one step
-of attention with a key/value cache.
+"""Exercises of the language-models lesson: one merge step of byte-pair encoding, one step
+of attention with a key/value cache, and the instruction-tuning loss on the answer's tokens in
+keras.ops.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
-its documented checker. How an answer is judged is in `bpe` and `attention`; hints and solutions
+its documented checker. How an answer is judged is in `bpe`, `attention` and `masked_loss`; hints and solutions
 come on request (`hint("merge")`, `solution("merge")`).
 """
 
 from __future__ import annotations
 
-from genai_lessons.exercises import attention, bpe
+from genai_lessons.exercises import attention, bpe, masked_loss
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -76,3 +77,32 @@ def cached_attention(query, key, value, past_keys, past_values):
 def check_cached_attention(function) -> Result:
     """`function(query, key, value, past_keys, past_values)` -> (output, keys, values)."""
     return attention.check_cached_attention(function)
+
+
+LESSON.add(
+    "answer_loss",
+    "loss on the answer tokens",
+    hints=[
+        "In instruction tuning the model reads prompt and answer, but is only taught to write "
+        "the answer: each position's cross-entropy counts only where mask is 1.",
+        "Per position: keras.ops.sparse_categorical_crossentropy(targets, logits, from_logits=True) "
+        "gives a (batch, length) array of losses (or take -log_softmax at the target).",
+        "Multiply those losses by the mask, sum everything, and divide by the sum of the mask "
+        "(the number of answer tokens), not by the number of all tokens.",
+    ],
+    solution="""
+def answer_loss(logits, targets, mask):
+    losses = keras.ops.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+    mask = keras.ops.cast(mask, losses.dtype)
+    return keras.ops.sum(losses * mask) / keras.ops.sum(mask)
+""",
+)
+
+
+@LESSON.checker("answer_loss")
+def check_answer_loss(answer_loss) -> Result:
+    """`answer_loss(logits, targets, mask)` in keras.ops: logits (batch, length, vocab), targets
+    (batch, length) token ids, mask (batch, length) 1 on the answer's tokens and 0 on the
+    prompt's; returns the mean next-token cross-entropy over the answer tokens of the whole
+    batch. Judged against a NumPy reference on answers of different lengths."""
+    return masked_loss.check_answer_loss(answer_loss)

@@ -16,7 +16,8 @@ import numpy as np
 
 from genai_lessons.datasets import points2d
 from genai_lessons.exercises import answers, safe
-from genai_lessons.exercises.core import error_result, precheck_function
+from genai_lessons.exercises.core import precheck_function
+from genai_lessons.exercises.failures import error_result, unfinished_result
 from genai_lessons.exercises.result import Result, Verdict
 
 TARGET_ACCURACY = 0.95
@@ -70,13 +71,19 @@ def accuracy(params, x, y) -> float:
 class Recorder:
     """The `gradients` function given to the learner's loop; it remembers every call."""
 
-    def __init__(self, x):
+    def __init__(self, x, y):
         self.index = {row.tobytes(): i for i, row in enumerate(np.asarray(x, np.float64))}
+        self.y = np.asarray(y)
         self.batches, self.params, self.grads, self.losses = [], [], [], []
+        self.mismatched = 0  # batches whose labels are not those of their examples
 
     def __call__(self, params, x_batch, y_batch):
         rows = np.asarray(x_batch, np.float64).reshape(-1, 2)
         self.batches.append([self.index.get(row.tobytes(), -1) for row in rows])
+        known = [i for i in self.batches[-1] if i >= 0]
+        labels = np.asarray(y_batch).reshape(-1)
+        if len(known) == len(labels) and not np.array_equal(labels, self.y[known]):
+            self.mismatched += 1
         self.params.append({k: np.array(v, np.float64, copy=True) for k, v in dict(params).items()})
         loss, grads = loss_and_gradients(self.params[-1], rows, y_batch)
         self.losses.append(loss)
@@ -111,9 +118,11 @@ def check_train(train) -> Result:
     if stop is not None:
         return stop
     params, x, y, x_test, y_test = task()
-    recorder = Recorder(x)
+    recorder = Recorder(x, y)
     given = safe.copies((params, x, y))
     run = safe.call(train, (*given, recorder, EPOCHS, LEARNING_RATE, BATCH_SIZE), TIME_LIMIT_S)
+    if isinstance(run.error, NotImplementedError) and run.unfinished:
+        return unfinished_result(exercise, run.unfinished)
     if isinstance(run.error, NotImplementedError):
         return Result(
             exercise,
@@ -194,32 +203,88 @@ def check_train(train) -> Result:
     final = recorder.params[-1]
     if not all(np.shape(trained[n]) == np.shape(final[n]) for n in params):
         return _wrong("the arrays you returned do not have the parameters' shapes.")
-    test_accuracy = accuracy(
-        {k: np.asarray(v, np.float64) for k, v in trained.items()}, x_test, y_test
-    )
-    if all(safe.same(np.asarray(trained[n], np.float64), params[n]) for n in params):
+    trained = {k: np.asarray(v, np.float64) for k, v in trained.items()}
+    if all(safe.same(trained[n], params[n]) for n in params):
         return _wrong("you returned the parameters from before training: return the updated ones.")
+    if recorder.mismatched:
+        return _wrong(
+            f"in {recorder.mismatched} of {steps} batches the labels y_batch were not the labels "
+            "of the examples in x_batch: take both with the same indices (x[batch], y[batch])."
+        )
+    last = {n: final[n] - LEARNING_RATE * recorder.grads[-1][n] for n in params}
+    if not all(np.allclose(trained[n], last[n], rtol=1e-6, atol=1e-9) for n in params):
+        return _wrong(
+            "the params you returned are not those after the last step: return params once "
+            "every epoch is done (after the loops, not inside them)."
+        )
+    return _judge_order(recorder, trained, params, x_test, y_test, steps)
+
+
+def _epochs(recorder: Recorder, n_examples: int) -> list[list[int]]:
+    """The examples of each epoch, in the order the loop used them."""
+    per_epoch = math.ceil(n_examples / BATCH_SIZE)
+    batches = recorder.batches
+    return [
+        [i for batch in batches[e * per_epoch : (e + 1) * per_epoch] for i in batch]
+        for e in range(len(batches) // per_epoch)
+    ]
+
+
+def _judge_order(recorder, trained, params, x_test, y_test, steps) -> Result:
+    """The mechanics are right (batches, steps, updates, the returned params): judge the order
+    of the examples. A fresh shuffle of every example at each epoch is what the exercise asks
+    for, and is accepted whatever accuracy its particular shuffles reach; other orders are
+    judged on the held-out accuracy."""
+    exercise = "training loop"
+    n = len(recorder.index)
+    epochs = _epochs(recorder, n)
+    accuracy_text = (
+        f"held-out accuracy {accuracy(trained, x_test, y_test):.1%} (untrained "
+        f"{accuracy(params, x_test, y_test):.1%})"
+    )
+    test_accuracy = accuracy(trained, x_test, y_test)
+    permutations = all(sorted(epoch) == list(range(n)) for epoch in epochs)
+    orders = {tuple(epoch) for epoch in epochs}
+    if permutations and len(orders) == len(epochs) > 1:
+        return Result(
+            exercise,
+            Verdict.CORRECT,
+            f"correct: {steps} steps of learning_rate x gradient, every epoch a fresh shuffle "
+            f"of all {n} examples; {accuracy_text}. Well done.",
+        )
+    if len(orders) == 1 and len(epochs) > 1:
+        y = recorder.y
+        pure = np.mean([len(set(y[[i for i in b if i >= 0]])) <= 1 for b in recorder.batches])
+        if pure > 0.5:
+            return _wrong(
+                f"{accuracy_text}: your batches come in the same order every epoch, and this "
+                "training set is sorted by class, so each batch holds one class and each step "
+                "undoes the last. Shuffle the examples at every epoch."
+            )
+        if test_accuracy >= TARGET_ACCURACY:
+            return Result(
+                exercise,
+                Verdict.CORRECT,
+                f"correct: {accuracy_text}, above the target {TARGET_ACCURACY:.0%}. A note: your "
+                "batches come in the same order every epoch (one shuffle before the epochs?); "
+                "the usual loop reshuffles at the start of each epoch, so that successive "
+                "epochs do not repeat the same sequence of steps.",
+            )
+        return _wrong(
+            f"{accuracy_text}, below the target {TARGET_ACCURACY:.0%}: your batches come in the "
+            "same order every epoch (one shuffle before the epochs?). Shuffle at the start of "
+            "every epoch, so that each epoch sees new batches."
+        )
     if test_accuracy >= TARGET_ACCURACY:
         return Result(
             exercise,
             Verdict.CORRECT,
-            f"correct: {steps} steps, held-out accuracy "
-            f"{test_accuracy:.1%} (target {TARGET_ACCURACY:.0%}; untrained "
-            f"{accuracy(params, x_test, y_test):.1%}). Well done.",
-        )
-    per_epoch = math.ceil(len(x) / BATCH_SIZE)
-    orders = [
-        tuple(i for b in recorder.batches[e * per_epoch : (e + 1) * per_epoch] for i in b)
-        for e in range(min(3, steps // per_epoch))
-    ]
-    if len(orders) > 1 and len(set(orders)) == 1:
-        return _wrong(
-            f"held-out accuracy {test_accuracy:.1%}, below the target "
-            f"{TARGET_ACCURACY:.0%}: your batches come in the same order every epoch, "
-            "and this training set is sorted by class, so each batch holds one class "
-            "and each step undoes the last. Shuffle the examples at every epoch."
+            f"correct: {accuracy_text}, above the target {TARGET_ACCURACY:.0%}. A note: your "
+            "epochs do not each visit every example exactly once (drawn with replacement?); "
+            "the usual loop takes a fresh permutation of all the examples at each epoch.",
         )
     return _wrong(
-        f"held-out accuracy {test_accuracy:.1%}, below the target {TARGET_ACCURACY:.0%} "
-        f"(untrained: {accuracy(params, x_test, y_test):.1%})."
+        f"{accuracy_text}, below the target {TARGET_ACCURACY:.0%}: an epoch should visit "
+        "every example exactly once, in a new random order: take a permutation of all the "
+        "indices at the start of each epoch and cut it into batches."
     )

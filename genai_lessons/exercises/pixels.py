@@ -61,3 +61,42 @@ def check_scale_pixels(function) -> Result:
         ],
         hint="Which value must become 1?",
     )
+
+
+# --------------------------------------------------------------------------- the demonstration
+
+_MIRROR_CASES = (
+    (np.array([[0.0, 8.0, 16.0]]),),
+    (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),),
+    (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]),),
+)
+
+
+def _mirror(image):
+    rows, cols = np.shape(image)
+    return np.array([[image[r][cols - 1 - c] for c in range(cols)] for r in range(rows)], float)
+
+
+def check_mirror(function) -> Result:
+    """The check behind `start.demo.check_mirror`: the notebook's demonstration exercise,
+    mirroring an image left to right."""
+    return check_function(
+        "mirror (demonstration)",
+        function,
+        _MIRROR_CASES,
+        _mirror,
+        arg_names=["image"],
+        mistakes=[
+            (
+                lambda i: np.asarray(i)[::-1],
+                "that turns the image upside down: the rows swapped "
+                "places; mirroring swaps the columns.",
+            ),
+            (
+                lambda i: np.asarray(i)[::-1, ::-1],
+                "that flips it both ways (a half turn): mirroring swaps the columns only.",
+            ),
+            (lambda i: np.asarray(i), "the image came back unchanged."),
+        ],
+        hint="Mirroring left to right: the first column becomes the last.",
+    )

@@ -39,6 +39,7 @@ class Result:
     verdict: Verdict
     message: str
     nudge: str = ""
+    printed: str = ""  # what the learner's code printed while it was checked
 
     @property
     def correct(self) -> bool:
@@ -49,8 +50,22 @@ class Result:
 
     def __repr__(self) -> str:
         text = f"{_ICONS[self.verdict]} {self.exercise}: {self.message}"
-        return text + (f"\n   {self.nudge}" if self.nudge else "")
+        text += f"\n   {self.nudge}" if self.nudge else ""
+        if self.printed:
+            lines = self.printed.rstrip("\n").splitlines()
+            shown = [
+                line if len(line) <= 120 else line[:117] + "..." for line in lines[:PRINT_LINES]
+            ]
+            if len(lines) > PRINT_LINES:
+                shown.append(f"... ({len(lines) - PRINT_LINES} more lines)")
+            text += "\n   Your code printed, while it was checked:\n" + "\n".join(
+                f"   | {line}" for line in shown
+            )
+        return text
 
+
+PRINT_LINES = 12
+"""How many lines of the learner's own prints a Result shows."""
 
 NOT_ATTEMPTED = (
     "not attempted yet: replace the placeholder with your answer and run the cell "

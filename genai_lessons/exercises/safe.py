@@ -43,6 +43,24 @@ class Call:
     timed_out: bool = False
     printed: str = ""
     seconds: float = 0.0
+    unfinished: str = (
+        ""  # a helper the function called that is still a stub (raised NotImplementedError)
+    )
+
+
+_PRINT_LOGS: list[list[str]] = []
+
+
+@contextlib.contextmanager
+def collect_prints():
+    """Collect what the learner's code prints in every `call` inside the block (a list of texts),
+    so that a lesson can show it with the verdict."""
+    log: list[str] = []
+    _PRINT_LOGS.append(log)
+    try:
+        yield log
+    finally:
+        _PRINT_LOGS.remove(log)
 
 
 @contextlib.contextmanager
@@ -88,6 +106,16 @@ def _deadline(seconds: float):
             sys.settrace(previous)
 
 
+def _is_learners(filename: str) -> bool:
+    name = filename.replace("\\", "/")
+    return not (
+        "site-packages" in name
+        or "/genai_lessons/" in name
+        or "/lib/python" in name
+        or not (name.endswith(".py") or name.startswith("<"))
+    )
+
+
 def _learner_line(error: BaseException) -> str:
     """The last line of the traceback that belongs to the learner (not NumPy, not us)."""
     try:
@@ -95,16 +123,26 @@ def _learner_line(error: BaseException) -> str:
     except Exception:
         return ""
     for frame in reversed(frames):
-        name = frame.filename.replace("\\", "/")
-        if (
-            "site-packages" in name
-            or "/genai_lessons/" in name
-            or "/lib/python" in name
-            or not (name.endswith(".py") or name.startswith("<"))
-        ):
-            continue
-        return (frame.line or "").strip()
+        if _is_learners(frame.filename):
+            return (frame.line or "").strip()
     return ""
+
+
+def _unfinished_helper(error: BaseException, function: Callable) -> str:
+    """The name of the learner's function that raised NotImplementedError, when it is not
+    `function` itself but a helper it called (a stub the learner has not written yet)."""
+    if not isinstance(error, NotImplementedError):
+        return ""
+    try:
+        frames = [(f.f_code, f.f_code.co_name) for f, _ in traceback.walk_tb(error.__traceback__)]
+    except Exception:
+        return ""
+    target = getattr(function, "__code__", None)
+    learners = [(code, name) for code, name in frames if _is_learners(code.co_filename)]
+    if not learners or learners[-1][0] is target or target is None:
+        return ""
+    name = learners[-1][1]
+    return "" if name.startswith("<") else name  # not a lambda, generator or comprehension
 
 
 def call(function: Callable, args: tuple, time_limit: float | None = None) -> Call:
@@ -127,9 +165,13 @@ def call(function: Callable, args: tuple, time_limit: float | None = None) -> Ca
     except (Exception, SystemExit) as error:  # the learner's code may fail in any way
         result.error = error
         result.error_line = _learner_line(error)
+        result.unfinished = _unfinished_helper(error, function)
         error.__traceback__ = None  # do not keep the learner's frames (and arrays) alive
     result.seconds = time.perf_counter() - start
     result.printed = out.getvalue()
+    if result.printed:
+        for log in _PRINT_LOGS:
+            log.append(result.printed)
     return result
 
 

@@ -1,14 +1,15 @@
 """Exercises of the transformers lesson: attention for one query, the causal mask, temperature
-in sampling, and top-k sampling.
+in sampling, top-k sampling, and multi-head attention in keras.ops.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
-its documented checker. How an answer is judged is in `attention` and `sampling`; hints and
+its documented checker. How an answer is judged is in `attention`, `sampling` and `multihead`
+(against Keras's own MultiHeadAttention); hints and
 solutions come on request (`hint("attend")`, `solution("attend")`).
 """
 
 from __future__ import annotations
 
-from genai_lessons.exercises import attention, sampling
+from genai_lessons.exercises import attention, multihead, sampling
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -120,3 +121,44 @@ def check_top_k_sample(function) -> Result:
     Generator) among the k tokens with the largest logits, with their softmax probabilities
     renormalized over those k."""
     return sampling.check_top_k_sample(function)
+
+
+LESSON.add(
+    "multi_head_attention",
+    "multi-head attention",
+    hints=[
+        "Multi-head attention runs several small attentions side by side: project x to queries, "
+        "keys and values, cut their width into num_heads slices (the heads), attend within each "
+        "head, glue the heads back together and project with wo.",
+        "Shapes: x @ wq is (batch, length, width); reshape it to (batch, length, heads, size) with "
+        "size = width // num_heads, then transpose to (batch, heads, length, size), so that "
+        "keras.ops.matmul works head by head. Scores q @ k^T are (batch, heads, length, length).",
+        "Divide the scores by sqrt(size), softmax over the last axis, multiply by v; transpose "
+        "back to (batch, length, heads, size), reshape to (batch, length, width), multiply by wo.",
+    ],
+    solution="""
+def multi_head_attention(x, wq, wk, wv, wo, num_heads):
+    batch, length, width = keras.ops.shape(x)
+    size = width // num_heads
+
+    def heads(t):
+        t = keras.ops.reshape(t, (batch, length, num_heads, size))
+        return keras.ops.transpose(t, (0, 2, 1, 3))
+
+    matmul = keras.ops.matmul
+    q, k, v = heads(matmul(x, wq)), heads(matmul(x, wk)), heads(matmul(x, wv))
+    scores = matmul(q, keras.ops.transpose(k, (0, 1, 3, 2))) / size**0.5
+    mixed = matmul(keras.ops.softmax(scores, axis=-1), v)
+    merged = keras.ops.reshape(keras.ops.transpose(mixed, (0, 2, 1, 3)), (batch, length, width))
+    return matmul(merged, wo)
+""",
+)
+
+
+@LESSON.checker("multi_head_attention")
+def check_multi_head_attention(multi_head_attention) -> Result:
+    """`multi_head_attention(x, wq, wk, wv, wo, num_heads)`: self-attention with num_heads heads
+    in keras.ops, from x (batch, length, width) and four (width, width) weight matrices, no
+    biases and no mask; returns (batch, length, width). Judged against Keras's own
+    MultiHeadAttention layer given the same weights."""
+    return multihead.check_multi_head_attention(multi_head_attention)

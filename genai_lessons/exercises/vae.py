@@ -1,14 +1,15 @@
 """Exercises of lesson 4 (variational autoencoders): the reparameterization step, the KL term
-and the negative ELBO of a batch.
+and the negative ELBO of a batch in NumPy, and the sampling layer in Keras.
 
 This module is what the learner meets: each exercise's title, ladder of hints and solution, and
 its documented checker. How an answer is judged (NumPy references written from the formulas,
-the usual mistakes) is in `variational`.
+the usual mistakes) is in `variational`; the layer's (draw statistics, reproducibility,
+gradients) in `sampling_layer`.
 """
 
 from __future__ import annotations
 
-from genai_lessons.exercises import variational
+from genai_lessons.exercises import sampling_layer, variational
 from genai_lessons.exercises.lesson import Lesson
 from genai_lessons.exercises.result import Result
 
@@ -96,3 +97,39 @@ def check_negative_elbo(negative_elbo) -> Result:
     N(0, I) summed over the latent dimensions). images and reconstructions (batch, 8, 8, 1),
     the latter pixel probabilities; mean and log_var (batch, latent_dim)."""
     return variational.check_negative_elbo(negative_elbo)
+
+
+LESSON.add(
+    "sampling_layer",
+    "Sampling layer",
+    hints=[
+        "The layer does the reparameterization of exercise 1 in Keras: it receives (z_mean, "
+        "z_log_var) and returns one random z per row. Its randomness must be its own, so that a "
+        "seeded layer is reproducible and each call draws new noise.",
+        "In __init__, call super().__init__(**kwargs) and create self.seed_generator = "
+        "keras.random.SeedGenerator(seed). In call, unpack z_mean, z_log_var = inputs.",
+        "Draw eps = keras.random.normal(keras.ops.shape(z_mean), seed=self.seed_generator), then "
+        "return z_mean + keras.ops.exp(0.5 * z_log_var) * eps, all in keras.ops so that "
+        "gradients flow.",
+    ],
+    solution="""
+class Sampling(keras.layers.Layer):
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(keras.ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + keras.ops.exp(0.5 * z_log_var) * eps
+""",
+)
+
+
+@LESSON.checker("sampling_layer")
+def check_sampling_layer(sampling) -> Result:
+    """`Sampling`, a keras.layers.Layer subclass made as Sampling(seed=...), whose call((z_mean,
+    z_log_var)) returns z_mean + exp(z_log_var / 2) * eps with eps ~ N(0, I) drawn through the
+    layer's own keras.random.SeedGenerator. Pass the class. Judged on the statistics of 4,000
+    draws, fresh noise per call, reproducibility with a seed, gradients and a symbolic call."""
+    return sampling_layer.check_sampling_layer(sampling)

@@ -79,6 +79,10 @@ def check_reparameterize(function) -> Result:
             ),
         ],
         hint="Check on the smallest case, by hand, what sigma is.",
+        random_note="your function gives a different z each time it is called with the same "
+        "inputs: it draws noise of its own. Use the eps it is given: the trick is that the "
+        "randomness comes in from outside, so that z is a plain function of mean and log_var "
+        "that gradients can flow through.",
     )
 
 
