@@ -40,6 +40,14 @@ def test_a_passing_notebook_reports_time_memory_and_figures(tmp_path):
     assert len(executed.cells) == 3  # the memory probe is not left in the notebook
 
 
+def test_a_headless_run_leaves_the_learners_exercise_progress_alone(tmp_path):
+    path = write_notebook(
+        tmp_path, "00_start.ipynb", "import os\nprint(os.environ['GENAI_LESSONS_PROGRESS'])"
+    )
+    assert runner.run_notebook(path, quick=True, inplace=True).passed
+    assert nbformat.read(path, as_version=4).cells[1].outputs[0]["text"] == "off\n"
+
+
 def test_full_mode_reaches_the_kernel(tmp_path):
     path = write_notebook(tmp_path, "01_tiny.ipynb", REPORTING)
     assert runner.run_notebook(path, quick=False).figures["accuracy"] == 0.9

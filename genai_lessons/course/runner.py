@@ -28,6 +28,7 @@ from genai_lessons.core.validation import (
     check_number,
     describe,
 )
+from genai_lessons.exercises.saved import PROGRESS_ENV
 
 # Run in the kernel after the last cell: the kernel's own peak resident memory in MiB, or -1
 # where it cannot be measured (Windows).
@@ -164,6 +165,8 @@ def run_notebook(
                 settings.QUICK_ENV: "1" if quick else "0",
                 RESULTS_ENV: results_dir,
                 TIMING_ENV: str(Path(results_dir) / "fit_seconds.txt"),
+                # a headless run neither shows nor changes this machine's exercise progress
+                PROGRESS_ENV: "off",
             }
         ),
     ):
