@@ -10,10 +10,11 @@ attempted list.
 
 Three kinds of module:
 - a lesson module (`start`, `nn`, `cnn`, `gan`, `vae`, `transformer`, `language_models`,
-  `diffusion`) is what the learner meets: its `Lesson`, each exercise's title, hints and
+  `diffusion`, `music`) is what the learner meets: its `Lesson`, each exercise's title, hints and
   solution, and the documented `check_<exercise>` that the notebook calls as `ex.check_...`;
 - a judging module, by topic (`pixels`, `dense`, `derivatives`, `loop`, `convolution`,
-  `stopping`, `adversarial`, `variational`, `attention`, `sampling`, `bpe`, `diffusion_steps`),
+  `stopping`, `adversarial`, `variational`, `attention`, `sampling`, `bpe`, `diffusion_steps`,
+  `notes`),
   holds how an answer is judged: the cases, a reference written independently of the lesson's
   code, and the usual mistakes with their diagnosis;
 - the shared machinery: `core` (comparison with a reference), `diagnosis` (what a wrong
@@ -33,6 +34,7 @@ def progress():
         gan,
         language_models,
         lesson,
+        music,
         nn,
         start,
         transformer,
