@@ -23,6 +23,7 @@ from genai_lessons.exercises import (
     language_models,
     lesson,
     loop,
+    music,
     nn,
     safe,
     start,
@@ -429,6 +430,9 @@ _ARITY = {
     "ddim_step": "xeas",
     "merge": "ipn",
     "cached_attention": "qkvKV",
+    "midi_to_frequency": "m",
+    "note_seconds": "nut",
+    "bar_error": "num",
 }
 
 
@@ -960,6 +964,56 @@ CATALOGUE = [
             (lambda q, k, v, pk, pv: (v, *_cached(q, k, v, pk, pv)[1:]), "not only to itself"),
         ],
     ),
+    Entry(
+        music,
+        "midi_to_frequency",
+        [
+            lambda m: 440.0 * 2.0 ** ((np.asarray(m) - 69) / 12),
+            lambda m: (
+                [440.0 * math.pow(2, (x - 69) / 12) for x in np.ravel(m)]
+                if np.ndim(m) == 1
+                else 440.0 * np.exp2((np.asarray(m) - 69) / 12)
+            ),
+        ],
+        [
+            (lambda m: 440.0 * 2.0 ** (np.asarray(m) - 69.0), "divide the distance"),
+            (lambda m: 440.0 * 2.0 ** ((np.asarray(m) - 60.0) / 12.0), "MIDI number 69"),
+            (lambda m: 440.0 * (1.0 + (np.asarray(m) - 69.0) / 12.0), "exponential, not linear"),
+            (lambda m: 440.0 * 2.0 ** ((69.0 - np.asarray(m)) / 12.0), "sign is flipped"),
+            (lambda m: 220.0 * 2.0 ** ((np.asarray(m) - 69.0) / 12.0), "octave too low"),
+            (lambda m: 440.0 * np.exp((np.asarray(m) - 69.0) / 12.0), "not e"),
+        ],
+    ),
+    Entry(
+        music,
+        "note_seconds",
+        [lambda n, u, t: 4 * n * u * 60 / t, lambda n, u, t: n * (u / 0.25) * (60.0 / t)],
+        [
+            (lambda n, u, t: n * u * 60.0 / t, "4 in a whole note"),
+            (lambda n, u, t: n * u * 4 * t / 60.0, "divide by the tempo"),
+            (lambda n, u, t: n * u * 4 / t, "not 1 / tempo"),
+            (lambda n, u, t: u * 4 * 60.0 / t, "multiply by it"),
+            (lambda n, u, t: n / u * 4 * 60.0 / t, "do not divide"),
+            (lambda n, u, t: n * u / 4 * 60.0 / t, "not a quarter of it"),
+        ],
+        skip_hostile={"mutates"},  # numbers only: nothing to change in place
+    ),
+    Entry(
+        music,
+        "bar_error",
+        [
+            lambda n, u, m: 4 * (sum(n) * u - m[0] / m[1]),
+            lambda n, u, m: float(np.sum(n) * u * 4 - 4 * m[0] / m[1]),
+        ],
+        [
+            (lambda n, u, m: sum(n) * u - m[0] / m[1], "in quarter notes"),
+            (lambda n, u, m: 4.0 * (m[0] / m[1] - sum(n) * u), "sign is flipped"),
+            (lambda n, u, m: 4.0 * (sum(n) * u - m[1] / m[0]), "not bottom / top"),
+            (lambda n, u, m: float(sum(n) - m[0]), "convert both"),
+            (lambda n, u, m: 4.0 * (len(n) * u - m[0] / m[1]), "do not count"),
+            (lambda n, u, m: 4.0 * (max(n) * u - m[0] / m[1]), "not the longest note"),
+        ],
+    ),
 ]
 
 IDS = [f"{e.module.__name__.rsplit('.', 1)[1]}.{e.name}" for e in CATALOGUE]
@@ -984,7 +1038,7 @@ def test_every_exercise_of_every_lesson_is_in_the_catalogue():
     registered = {(n, name) for n, lesson_ in lesson._ALL.items() for name in lesson_.exercises}
     catalogued = {(e.module.LESSON.number, e.name) for e in CATALOGUE} | KERAS_EXERCISES
     assert registered == catalogued
-    assert set(range(8)) <= {n for n, _ in registered} <= syllabus.numbers()
+    assert set(range(9)) <= {n for n, _ in registered} <= syllabus.numbers()
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=IDS)

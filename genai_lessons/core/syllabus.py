@@ -79,6 +79,12 @@ LESSONS: tuple[LessonInfo, ...] = (
         "Diffusion models",
         "noising and denoising, DDPM and DDIM samplers, guidance towards the digit you ask for",
     ),
+    LessonInfo(
+        8,
+        "08_music.ipynb",
+        "Music",
+        "a GPT that writes folk tunes in ABC notation, judged, played and drawn beside counting",
+    ),
 )
 
 

@@ -11,12 +11,12 @@ between sessions in a small file in the user's data folder (see `saved`).
 
 Three kinds of module:
 - a lesson module (`start`, `nn`, `cnn`, `gan`, `vae`, `transformer`, `language_models`,
-  `diffusion`) is what the learner meets: its `Lesson`, each exercise's title, hints and
+  `diffusion`, `music`) is what the learner meets: its `Lesson`, each exercise's title, hints and
   solution, and the documented `check_<exercise>` that the notebook calls as `ex.check_...`;
 - a judging module, by topic (`pixels`, `dense`, `derivatives`, `loop`, `convolution`,
   `stopping`, `adversarial`, `variational`, `attention`, `sampling`, `bpe`, `diffusion_steps`,
   and for the exercises written in Keras `residual`, `gan_step`, `sampling_layer`, `multihead`,
-  `masked_loss`, `noise_loss`), holds how an answer is judged: the cases, a reference
+  `masked_loss`, `noise_loss`; and for lesson 8 `notes`), holds how an answer is judged: the cases, a reference
   written independently of the lesson's code, and the usual mistakes with their diagnosis;
 - the shared machinery: `core` (comparison with a reference), `diagnosis` (what a wrong
   answer's feedback says), `answers` (reading any returned value), `result` (what a check

@@ -1,0 +1,251 @@
+"""Measures of tunes in ABC notation: do they parse, do their bars fit the meter, do their notes
+fit the key, how do they repeat, how much do they copy from the training tunes.
+
+Parsing uses music21 (`parse`), imported on first use (it takes a second or two); the text-level
+measures (bars, repetition, copying) and the scales need only the ABC text. The same functions
+judge generated tunes and real held-out ones, so every figure has its control.
+
+Note events are (onset, duration, MIDI pitch) rows, onset and duration in quarter notes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import warnings
+from collections import defaultdict
+
+import numpy as np
+
+from genai_lessons.core.validation import ArgumentTypeError, describe
+
+_TONICS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_MODE_STEPS = {  # semitones above the tonic of each mode's seven degrees
+    "": (0, 2, 4, 5, 7, 9, 11),
+    "m": (0, 2, 3, 5, 7, 8, 10),
+    "dor": (0, 2, 3, 5, 7, 9, 10),
+    "mix": (0, 2, 4, 5, 7, 9, 10),
+    "phr": (0, 1, 3, 5, 7, 8, 10),
+    "lyd": (0, 2, 4, 6, 7, 9, 11),
+    "loc": (0, 1, 3, 5, 6, 8, 10),
+}
+_BAR_SEPARATOR = re.compile(r"\|\]|\[\||[|:]+|\[(?=\d)")
+
+
+def _check_text(name, value) -> str:
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"{name} must be a string of ABC text, got {describe(value)}")
+    return value
+
+
+def key_scale(key: str) -> tuple[int, set[int]]:
+    """The tonic's pitch class and the scale's pitch classes of a key written as `D`, `Em`,
+    `Ador`, `F#m`, `Bbmix` (the form `datasets.music` writes)."""
+    match = re.fullmatch(r"([A-G])([#b]?)(m|dor|mix|phr|lyd|loc)?", _check_text("key", key))
+    if not match:
+        raise ValueError(f"key must be a tonic and mode such as 'D', 'Em' or 'Ador', got {key!r}")
+    tonic = (_TONICS[match.group(1)] + {"": 0, "#": 1, "b": -1}[match.group(2)]) % 12
+    return tonic, {(tonic + step) % 12 for step in _MODE_STEPS[match.group(3) or ""]}
+
+
+def header_field(tune: str, letter: str) -> str | None:
+    """The value of a header field (`M`, `L`, `K`) of a tune's text, or None."""
+    match = re.search(rf"(?m)^{letter}:(.*)$", _check_text("tune", tune))
+    return match.group(1).strip() if match else None
+
+
+def body_of(tune: str) -> str:
+    """The music after the tune's `K:` line (the whole text if there is none)."""
+    parts = re.split(r"(?m)^K:.*$\n?", _check_text("tune", tune), maxsplit=1)
+    return parts[-1]
+
+
+# --------------------------------------------------------------------------- parsing (music21)
+
+
+def parse(tune: str):
+    """The tune parsed by music21 into a score, or None when music21 fails or finds no notes.
+
+    music21's warnings about odd input are silenced: a failure shows as None.
+    """
+    _check_text("tune", tune)
+    from music21 import converter
+
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stderr(io.StringIO()),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        warnings.simplefilter("ignore")
+        try:
+            score = converter.parse(tune, format="abc")
+            if not any(True for _ in score.recurse().notes):
+                return None
+        except Exception:  # noqa: BLE001 - any failure of music21 on this text is "does not parse"
+            return None
+    return score
+
+
+def note_events(score) -> np.ndarray:
+    """(n, 3) float array of (onset, duration, MIDI pitch), onsets and durations in quarter
+    notes, sorted by onset; a chord gives one row per pitch, rests none."""
+    rows = []
+    for element in score.flatten().notes:
+        for pitch in element.pitches:
+            rows.append((float(element.offset), float(element.quarterLength), float(pitch.midi)))
+    events = np.array(sorted(rows), dtype=float).reshape(-1, 3)
+    return events
+
+
+def bar_lengths(tune: str) -> list[tuple[float, float, bool]]:
+    """For each written bar of a tune: (length, the meter's length, at a section boundary),
+    lengths in quarter notes, read with music21's ABC tokenizer (which applies the unit length,
+    broken rhythms and tuplets) so that the bars are the ones written, not re-barred by music21.
+    A bar is at a boundary when it is the first or last or touches a bar line other than `|`
+    (repeats, double bars, endings), where ABC writes pick-ups and split bars.
+
+    Raises:
+        ValueError: when music21 cannot tokenize the text.
+    """
+    from music21 import abcFormat
+
+    handler = abcFormat.ABCHandler()
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        try:
+            handler.process(_check_text("tune", tune))
+        except Exception as error:  # noqa: BLE001 - music21 raises several kinds
+            raise ValueError(f"tune cannot be tokenized as ABC: {error}") from None
+    full, length, plain_before, rows = 4.0, 0.0, False, []
+    for token in handler.tokens:
+        kind = type(token).__name__
+        if kind == "ABCMetadata" and token.src.startswith("M:"):
+            meter = normalised_meter(token.src[2:])
+            full = 4.0 * meter if meter else full
+        elif kind in ("ABCNote", "ABCChord"):
+            tuplet = token.activeTuplet
+            scale = float(tuplet.tupletMultiplier()) if tuplet is not None else 1.0
+            length += float(token.quarterLength) * scale
+        elif kind == "ABCBar":
+            if length > 0:
+                boundary = not rows or not plain_before or token.src.strip() != "|"
+                rows.append((length, full, boundary))
+            elif rows and token.src.strip() != "|":  # "|" then "[1": the bar before touches it
+                rows[-1] = (*rows[-1][:2], True)
+            if length > 0 or token.src.strip() != "|":
+                plain_before = token.src.strip() == "|"
+            length = 0.0
+    if length > 0:
+        rows.append((length, full, True))
+    if rows:
+        rows[-1] = (*rows[-1][:2], True)
+    return rows
+
+
+def normalised_meter(meter: str) -> float | None:
+    """A meter as a fraction of a whole note: `6/8` -> 0.75, `C` -> 1.0, `C|` -> 1.0; else None."""
+    meter = meter.strip()
+    if meter in ("C", "C|"):
+        return 1.0
+    match = re.fullmatch(r"(\d+)/(\d+)", meter)
+    return int(match.group(1)) / int(match.group(2)) if match and int(match.group(2)) else None
+
+
+def bar_validity(tune: str) -> float:
+    """The share of written bars whose length fits the meter: equal to it, or shorter at a
+    section boundary (a pick-up, or the bar a pick-up completes). NaN for a tune without bars
+    or one music21 cannot tokenize."""
+    try:
+        rows = bar_lengths(tune)
+    except ValueError:
+        return float("nan")
+    if not rows:
+        return float("nan")
+    fits = [
+        np.isclose(length, full) or (boundary and length < full) for length, full, boundary in rows
+    ]
+    return float(np.mean(fits))
+
+
+def scale_share(midi, key: str) -> float:
+    """The share of notes (MIDI numbers) whose pitch class is in the key's scale; NaN if none."""
+    midi = np.asarray(midi, dtype=float).ravel()
+    if midi.size == 0:
+        return float("nan")
+    _, scale = key_scale(key)
+    return float(np.isin(np.round(midi).astype(int) % 12, list(scale)).mean())
+
+
+def pitch_class_histogram(midi, tonic: int = 0) -> np.ndarray:
+    """The share of notes on each of the 12 pitch classes counted from `tonic` (0 = C), (12,)."""
+    midi = np.round(np.asarray(midi, dtype=float).ravel()).astype(int)
+    counts = np.bincount((midi - tonic) % 12, minlength=12).astype(float)
+    return counts / max(counts.sum(), 1.0)
+
+
+def histogram_distance(p, q) -> float:
+    """Total variation distance between two histograms: half the summed absolute difference,
+    0 for equal ones, 1 for ones with no pitch class in common."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    if p.shape != q.shape or p.ndim != 1:
+        raise ValueError(f"p and q must be 1D of the same length, got {p.shape} and {q.shape}")
+    return float(0.5 * np.abs(p / p.sum() - q / q.sum()).sum())
+
+
+# --------------------------------------------------------------------------- text-level measures
+
+
+def bars(body: str) -> list[str]:
+    """The bars of an ABC body, spaces and line breaks removed, ending numbers stripped; bars
+    without a note are skipped."""
+    pieces = _BAR_SEPARATOR.split(_check_text("body", body).replace("\n", " "))
+    cleaned = [re.sub(r"\s+", "", piece).lstrip("0123456789,") for piece in pieces]
+    return [piece for piece in cleaned if re.search(r"[A-Ga-g]", piece)]
+
+
+def has_repeat(body: str) -> bool:
+    """Whether the body has a repeat sign (`|:`, `:|` or `::`)."""
+    return bool(re.search(r"\|:|:\||::", _check_text("body", body)))
+
+
+def repeated_bar_share(body: str) -> float:
+    """The share of bars equal to an earlier bar of the same tune (0 for no bars)."""
+    seen, repeated = set(), 0
+    tune_bars = bars(body)
+    for bar in tune_bars:
+        repeated += bar in seen
+        seen.add(bar)
+    return repeated / len(tune_bars) if tune_bars else 0.0
+
+
+class BarIndex:
+    """Every bar of the training tunes with where it occurs, to find copied runs of bars.
+
+    Args:
+        bodies: the training tunes' bodies (ABC text after the header).
+    """
+
+    def __init__(self, bodies):
+        self.tunes = [bars(body) for body in bodies]
+        self.where = defaultdict(list)
+        for t, tune_bars in enumerate(self.tunes):
+            for i, bar in enumerate(tune_bars):
+                self.where[bar].append((t, i))
+
+    def longest_copied_run(self, body: str) -> int:
+        """The most consecutive bars of `body` that also occur consecutively in one training tune."""
+        sample = bars(body)
+        best = 0
+        for start, bar in enumerate(sample):
+            for t, i in self.where.get(bar, ()):
+                source = self.tunes[t]
+                length = 1
+                while (
+                    start + length < len(sample)
+                    and i + length < len(source)
+                    and sample[start + length] == source[i + length]
+                ):
+                    length += 1
+                best = max(best, length)
+        return best
