@@ -266,6 +266,36 @@ case(
     "test_fraction",
     lambda: image_sets.split_arrays(np.zeros((10, 2)), np.arange(10) % 2, test_fraction=NAN),
 )
+case(
+    "data",
+    "load_images(test_fraction=1e-9): no test example of most classes",
+    "test_fraction",
+    lambda: image_sets.load_images(test_fraction=1e-9),
+)
+case(
+    "data",
+    "split_arrays(test_fraction=0.99): no training example of some classes",
+    "test_fraction",
+    lambda: image_sets.split_arrays(np.zeros((40, 2)), np.arange(40) % 4, test_fraction=0.99),
+)
+case(
+    "data",
+    "split_arrays(a class with one example)",
+    "y",
+    lambda: image_sets.split_arrays(np.zeros((10, 2)), np.r_[np.arange(9) % 3, 5]),
+)
+case(
+    "data",
+    "load_mnist5k(value_range='bytes')",
+    "value_range",
+    lambda: image_sets.load_mnist5k("bytes"),
+)
+case(
+    "data",
+    "load_mnist5k(split_seed=-1)",
+    "split_seed",
+    lambda: image_sets.load_mnist5k(split_seed=-1),
+)
 case("downloads", "fetch(remote='mnist')", "remote", lambda: downloads.fetch("mnist"))
 case(
     "downloads",

