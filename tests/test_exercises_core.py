@@ -75,3 +75,35 @@ def test_warm_up_exercise_accepts_a_right_answer_and_explains_wrong_ones():
     assert "16, not 255" in start.check_scale_pixels(lambda p: p / 255).message
     assert "[-1, 1]" in start.check_scale_pixels(lambda p: p / 8 - 1).message
     assert "largest possible" in start.check_scale_pixels(lambda p: p / p.max()).message
+
+
+def test_a_time_limit_never_fires_inside_a_finalizer(monkeypatch):
+    """The alarm that stops a learner's endless loop must not land in a `__del__` or a weakref
+    callback, where Python cannot raise it: it would print 'Exception ignored' noise and let
+    the loop run on. Finalizers here take half of the time, so alarms land in them often."""
+    import sys
+    import time
+
+    from genai_lessons.exercises import safe
+
+    ignored = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+
+    class SlowToDie:
+        def __del__(self):
+            start = time.perf_counter()
+            while time.perf_counter() - start < 0.002:
+                pass
+
+    def endless():
+        while True:
+            SlowToDie()
+            start = time.perf_counter()
+            while time.perf_counter() - start < 0.002:
+                pass
+
+    started = time.perf_counter()
+    call = safe.call(endless, (), time_limit=0.5)
+    assert call.timed_out
+    assert time.perf_counter() - started < 3.0  # the next alarm, 50 ms later, lands in the loop
+    assert ignored == []

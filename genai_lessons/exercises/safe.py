@@ -63,6 +63,18 @@ def collect_prints():
         _PRINT_LOGS.remove(log)
 
 
+def _in_finalizer(frame) -> bool:
+    """True inside a `__del__` or a weakref callback: an exception raised there cannot reach the
+    learner's call (Python prints it as "ignored" and goes on), so the alarm waits for its next
+    repeat, a moment later."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or code.co_filename.endswith("weakref.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 @contextlib.contextmanager
 def _deadline(seconds: float):
     """Raise `_TimeUp` in this thread once `seconds` have passed.
@@ -74,7 +86,7 @@ def _deadline(seconds: float):
     if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
 
         def on_alarm(signum, frame):
-            if armed[0]:
+            if armed[0] and not _in_finalizer(frame):
                 raise _TimeUp
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
