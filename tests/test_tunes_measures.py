@@ -105,6 +105,9 @@ def test_pitch_class_histogram_and_its_distance():
 def test_bars_split_on_every_kind_of_bar_line():
     body = "A2 | d2 c2 =c2 | f4 e2 :|\n|: g3 a/b/ c2 |1 A4 B2 :|2 A6 |] [| d6 || e6 ::"
     assert tunes.bars(body) == ["A2", "d2c2=c2", "f4e2", "g3a/b/c2", "A4B2", "A6", "d6", "e6"]
+    # As a character model reads them: every character between the bar lines, spaces kept.
+    written = ["A2 ", " d2 c2 =c2 ", " f4 e2 ", " g3 a/b/ c2 ", "1 A4 B2 ", "2 A6 ", " d6 ", " e6 "]
+    assert tunes.bars(body, as_written=True) == written
 
 
 def test_repetition_measures():
