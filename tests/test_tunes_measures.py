@@ -105,6 +105,9 @@ def test_pitch_class_histogram_and_its_distance():
 def test_bars_split_on_every_kind_of_bar_line():
     body = "A2 | d2 c2 =c2 | f4 e2 :|\n|: g3 a/b/ c2 |1 A4 B2 :|2 A6 |] [| d6 || e6 ::"
     assert tunes.bars(body) == ["A2", "d2c2=c2", "f4e2", "g3a/b/c2", "A4B2", "A6", "d6", "e6"]
+    # As a character model reads them: every character between the bar lines, spaces kept.
+    written = ["A2 ", " d2 c2 =c2 ", " f4 e2 ", " g3 a/b/ c2 ", "1 A4 B2 ", "2 A6 ", " d6 ", " e6 "]
+    assert tunes.bars(body, as_written=True) == written
 
 
 def test_repetition_measures():
@@ -172,3 +175,52 @@ def test_piano_roll_draws_one_bar_per_note():
     patches = figure.axes[0].patches
     assert len(patches) == 2  # the note at 5 quarters is past max_quarters
     assert [(p.get_x(), p.get_width()) for p in patches] == [(0.0, 1.0), (1.0, 2.0)]
+
+
+# The in-tune cache model (genai_lessons.measures.cache_model).
+
+
+def test_cache_matches_a_hand_computation():
+    # "a b a b a" over {a, b}, base 1/2 everywhere, strength 1, orders 1..2. Worked by hand:
+    # positions 0-2: no history has occurred before, so the base; position 3 ("b" after "a"):
+    # order 1 saw "a" followed by "b" once: (1 + 1 * 0.5) / (1 + 1) = 0.75, order 2 ("ba") unseen;
+    # position 4 ("a" after "b", "ab"): order 1 (1 + 0.5) / 2 = 0.75, then order 2
+    # (1 + 1 * 0.75) / (1 + 1) = 0.875.
+    from genai_lessons.measures import cache_model
+
+    p = cache_model.cache_probabilities([0, 1, 0, 1, 0], [0.5] * 5, 1.0, lowest=1, highest=2)
+    np.testing.assert_allclose(p, [0.5, 0.5, 0.5, 0.75, 0.875])
+
+
+def test_cache_distribution_sums_to_one_and_agrees_with_the_per_symbol_probabilities():
+    from genai_lessons.measures import cache_model
+
+    rng = np.random.default_rng(0)
+    vocab = 5
+    history = list(rng.integers(0, 3, size=60))  # three symbols only: plenty of repeats
+    base = rng.dirichlet(np.ones(vocab))
+    for strength in (0.3, 1.0, 7.0):
+        p = cache_model.cache_distribution(history, base, strength, lowest=2, highest=6)
+        assert p.sum() == pytest.approx(1.0, abs=1e-12) and (p > 0).all()
+        for w in range(vocab):  # the same number through the per-position function
+            base_row = np.r_[np.full(len(history), 0.2), base[w]]
+            q = cache_model.cache_probabilities(history + [w], base_row, strength, 2, 6)
+            assert q[-1] == pytest.approx(p[w], rel=1e-12)
+        assert not np.allclose(p, base)  # the cache does move the distribution here
+
+
+def test_cache_with_zero_strength_is_the_base_model():
+    from genai_lessons.measures import cache_model, ngrams
+
+    ids = np.array([0, 1, 2, 0, 1, 2, 0, 1, 3, 0, 1, 2] * 3)
+    model = ngrams.KneserNey(3, 4).fit(ids)
+    base = model.probabilities(model.contexts_of(ids)[1:], ids[1:])
+    np.testing.assert_array_equal(cache_model.cache_probabilities(ids[1:], base, 0.0), base)
+    np.testing.assert_allclose(
+        cache_model.cache_distribution(ids[:7], model.next_distribution(ids[:7]), 0.0),
+        model.next_distribution(ids[:7]),
+    )
+    with pytest.raises(ValueError, match="strength"):
+        cache_model.cache_probabilities(ids, np.ones(len(ids)), -1.0)
+    with pytest.raises(ValueError, match="base"):
+        cache_model.cache_probabilities(ids, np.ones(3), 1.0)

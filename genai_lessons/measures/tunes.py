@@ -196,10 +196,13 @@ def histogram_distance(p, q) -> float:
 # --------------------------------------------------------------------------- text-level measures
 
 
-def bars(body: str) -> list[str]:
+def bars(body: str, as_written: bool = False) -> list[str]:
     """The bars of an ABC body, spaces and line breaks removed, ending numbers stripped; bars
-    without a note are skipped."""
+    without a note are skipped. With `as_written`, each bar is every character between its bar
+    lines as a character model reads them (spaces kept, a line break read as a space)."""
     pieces = _BAR_SEPARATOR.split(_check_text("body", body).replace("\n", " "))
+    if as_written:
+        return [piece for piece in pieces if re.search(r"[A-Ga-g]", piece)]
     cleaned = [re.sub(r"\s+", "", piece).lstrip("0123456789,") for piece in pieces]
     return [piece for piece in cleaned if re.search(r"[A-Ga-g]", piece)]
 
