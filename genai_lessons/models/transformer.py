@@ -8,6 +8,7 @@ Shapes: token ids (batch, length); activations (batch, length, width); attention
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import keras
@@ -111,6 +112,15 @@ class SeededDropout(KeepsSeedState, keras.layers.Dropout):
     """Keras's `Dropout` that also saves its random-number position with the weights, so that a
     reloaded model, or a resumed training run, drops what the saved one would have dropped next
     (Keras's own layer draws a fresh seed when it is rebuilt)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        # Without a seed, draw one as Keras draws its default (from Python's `random`, which
+        # `keras.utils.set_random_seed` seeds): the same masks as Keras's own layer on TensorFlow
+        # and JAX, while on PyTorch Keras would otherwise use torch's global generator, which no
+        # saved state restores. The seed goes into the config, so a reloaded layer starts there.
+        if seed is None and rate > 0:
+            seed = random.randint(1, int(1e9))
+        super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="genai_lessons")
