@@ -3,6 +3,7 @@ music21's real bundled corpus (counts, the split by tune, the rule applied every
 
 import re
 
+import numpy as np
 import pytest
 
 from genai_lessons.datasets import music
@@ -112,7 +113,9 @@ def test_the_real_corpus_counts_add_up(split):
     kept = len(split.train) + len(split.validation)
     assert kept + sum(split.dropped.values()) == raw
     assert kept > 0.95 * raw  # the rule drops few tunes
-    assert len(split.validation) == round(0.1 * kept)
+    # Whole groups of versions are held out until 10% is reached: at most a group's size more.
+    largest_group = np.bincount(music.version_groups(split.train + split.validation)).max()
+    assert round(0.1 * kept) <= len(split.validation) < round(0.1 * kept) + largest_group
     assert {tune.collection for tune in split.train} == set(music.COLLECTIONS)
 
 
@@ -147,3 +150,80 @@ def test_bad_arguments_name_the_argument():
         music.read_collection("bach")
     with pytest.raises(ValueError, match="collections"):
         music.load_tunes(collections="oneills1850")
+
+
+def _tune(body: str) -> music.Tune:
+    return music.Tune("4/4", "1/8", "D", body)
+
+
+def _brute_longest_runs(sample, tunes_bars, min_length):
+    runs = {}
+    for t, source in enumerate(tunes_bars):
+        best = 0
+        for i in range(len(sample)):
+            for j in range(len(source)):
+                length = 0
+                while (
+                    i + length < len(sample)
+                    and j + length < len(source)
+                    and sample[i + length] == source[j + length]
+                ):
+                    length += 1
+                best = max(best, length)
+        if best >= min_length and best:
+            runs[t] = best
+    return runs
+
+
+def test_longest_runs_agree_with_a_brute_force_search():
+    rng = np.random.default_rng(0)
+    bodies = [
+        "|".join(rng.choice(list("ABCDE"), size=rng.integers(3, 12))) + "|" for _ in range(30)
+    ]
+    index = music.BarIndex(bodies)
+    for body in bodies[:10] + ["A|B|A|B|A|", "C|C|C|C|"]:
+        sample = music.bars(body)
+        for min_length in (1, 2, 4):
+            expected = _brute_longest_runs(sample, index.tunes, min_length)
+            assert index.longest_runs(sample, min_length) == expected
+
+
+def test_version_groups_join_versions_and_chain_them():
+    reel = "A|B|c|d|e|f|g|a|"
+    tunes = [
+        _tune(reel),
+        _tune("A|B|c|d|e|F|G|A|"),  # the first half of the reel, then another ending: a version
+        _tune("D|E|F|G|A|B|G|F|"),  # shares runs of 2 and 3 bars, not half of either tune
+        _tune("x2|e|f|g|a|B|c|"),  # half of its bars (e f g a) in order in the reel: joined
+        _tune("G|A|B|e|d|d|d|d|"),  # its longest shared run is 3 of 8 bars: alone
+    ]
+    groups = music.version_groups(tunes)
+    assert groups[0] == groups[1] == groups[3]
+    assert len({groups[0], groups[2], groups[4]}) == 3
+    assert list(groups) == [0, 0, 1, 0, 2]  # numbered in order of first appearance
+    assert len(set(music.version_groups(tunes, share=0.99))) == 5  # only copies would join
+
+
+def test_the_real_split_holds_no_version_of_a_training_tune(split):
+    index = music.BarIndex([tune.body for tune in split.train])
+    for tune in split.validation:
+        tune_bars = music.bars(tune.body)
+        assert index.longest_copied_run(tune.body) < music.VERSION_SHARE * len(tune_bars), (
+            tune.title
+        )
+    assert split.versions > 100  # the collections do print versions of one tune
+    ungrouped = music.load_tunes(group_versions=False)
+    index = music.BarIndex([tune.body for tune in ungrouped.train])
+    leaked = [
+        index.longest_copied_run(t.body) >= music.VERSION_SHARE * len(music.bars(t.body))
+        for t in ungrouped.validation
+    ]
+    assert np.mean(leaked) > 0.05  # what the grouping prevents
+
+
+def test_splitting_tune_by_tune_holds_out_exactly_the_share():
+    ungrouped = music.load_tunes(group_versions=False, seed=3)
+    kept = len(ungrouped.train) + len(ungrouped.validation)
+    assert len(ungrouped.validation) == round(0.1 * kept)
+    with pytest.raises(ValueError, match="group_versions"):
+        music.load_tunes(group_versions="yes")

@@ -14,20 +14,28 @@ Each tune is reduced to what a melody needs, by one stated rule (`reduce_tune`):
   voices, its key is not a plain tonic and mode (bagpipe keys), or its body is under 16 notes;
 - a tune whose reduced text equals an earlier one is dropped as a duplicate.
 
-The split is by tune, never inside one: a seeded permutation puts 10% of the tunes in
-validation. `Tune.text` is the reduced tune; a corpus is tunes joined by blank lines.
+The split is by tune, never inside one, and versions of one tune stay on one side: tunes that
+share at least half of one's bars, in order, are grouped (`version_groups`), and a seeded
+permutation of the groups puts 10% of the tunes in validation. `Tune.text` is the reduced tune;
+a corpus is tunes joined by blank lines.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from genai_lessons.core.validation import check_number, check_seed
+from genai_lessons.core.validation import (
+    ArgumentTypeError,
+    check_bool,
+    check_number,
+    check_seed,
+    describe,
+)
 
 COLLECTIONS = ("oneills1850", "ryansMammoth", "airdsAirs")
 
@@ -50,6 +58,7 @@ _DROPPED_SPANS = re.compile(r'"[^"]*"|![^!\n]*!|\+[^+\n]*\+|\{[^}]*\}')
 _INLINE_FIELD = re.compile(r"\[([A-Za-z]):[^\]]*\]")
 _SLUR = re.compile(r"\((?!\d)|\)")
 _KEPT = set("ABCDEFGabcdefgz^_=,'0123456789/<>|:[]-( \n")
+_BAR_SEPARATOR = re.compile(r"\|\]|\[\||[|:]+|\[(?=\d)")
 MIN_NOTES = 16
 
 
@@ -185,6 +194,91 @@ def read_collection(name: str) -> list[str]:
     return [tune for path in files for tune in split_tunes(path.read_text(encoding="latin-1"))]
 
 
+# --------------------------------------------------------------------------- bars, and versions of a tune
+
+
+def bars(body: str, as_written: bool = False) -> list[str]:
+    """The bars of an ABC body, spaces and line breaks removed, ending numbers stripped; bars
+    without a note are skipped. With `as_written`, each bar is every character between its bar
+    lines as a character model reads them (spaces kept, a line break read as a space)."""
+    if not isinstance(body, str):
+        raise ArgumentTypeError(f"body must be a string of ABC text, got {describe(body)}")
+    pieces = _BAR_SEPARATOR.split(body.replace("\n", " "))
+    if as_written:
+        return [piece for piece in pieces if re.search(r"[A-Ga-g]", piece)]
+    cleaned = [re.sub(r"\s+", "", piece).lstrip("0123456789,") for piece in pieces]
+    return [piece for piece in cleaned if re.search(r"[A-Ga-g]", piece)]
+
+
+class BarIndex:
+    """Every bar of some tunes with where it occurs, to find runs of bars copied from them.
+
+    Args:
+        bodies: the tunes' bodies (ABC text after the header).
+    """
+
+    def __init__(self, bodies):
+        self.tunes = [bars(body) for body in bodies]
+        self.where = defaultdict(list)
+        for t, tune_bars in enumerate(self.tunes):
+            for i, bar in enumerate(tune_bars):
+                self.where[bar].append((t, i))
+
+    def longest_runs(self, sample: list[str], min_length: int = 1) -> dict[int, int]:
+        """For each indexed tune holding at least `min_length` consecutive bars of `sample` (a
+        list of bars) in the same order, the longest such run: {tune number: bars}."""
+        runs: dict[int, int] = {}
+        for start in range(len(sample) - max(min_length, 1) + 1):
+            for t, i in self.where.get(sample[start], ()):
+                source = self.tunes[t]
+                if start and i and source[i - 1] == sample[start - 1]:
+                    continue  # inside a run that starts earlier, already measured
+                length = 1
+                while (
+                    start + length < len(sample)
+                    and i + length < len(source)
+                    and sample[start + length] == source[i + length]
+                ):
+                    length += 1
+                if length >= min_length and length > runs.get(t, 0):
+                    runs[t] = length
+        return runs
+
+    def longest_copied_run(self, body: str) -> int:
+        """The most consecutive bars of `body` that also occur consecutively in one indexed tune."""
+        return max(self.longest_runs(bars(body)).values(), default=0)
+
+
+# A tune with this share of its bars, in order, inside another is a version of it.
+VERSION_SHARE = 0.5
+
+
+def version_groups(tunes, share: float = VERSION_SHARE) -> np.ndarray:
+    """A group number per tune, joining versions of one tune: two tunes are joined when at least
+    `share` of one's bars occur consecutively, in the same order, in the other (collections print
+    the same tune with other ornaments, endings or titles), and groups chain (a version of a
+    version is in the same group). Group numbers count from 0 in order of first appearance."""
+    check_number("share", share, 0.0, 1.0, inclusive=False)
+    tunes = list(tunes)
+    index = BarIndex([tune.body for tune in tunes])
+    parent = list(range(len(tunes)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, tune_bars in enumerate(index.tunes):
+        needed = max(1, int(np.ceil(share * len(tune_bars))))
+        for b in index.longest_runs(tune_bars, needed):
+            if b != a:
+                parent[root(a)] = root(b)
+    roots = [root(node) for node in range(len(tunes))]
+    numbers = {r: k for k, r in enumerate(dict.fromkeys(roots))}
+    return np.array([numbers[r] for r in roots], dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class TuneSplit:
     """Tunes split by tune: `train` and `validation` lists, and what the rule dropped."""
@@ -193,6 +287,7 @@ class TuneSplit:
     validation: tuple[Tune, ...]
     raw_count: int  # tunes in the files
     dropped: dict = field(default_factory=dict)  # reason -> number of tunes
+    versions: int = 0  # tunes kept that are in a group of versions of one tune (see version_groups)
 
     @staticmethod
     def corpus(tunes) -> str:
@@ -205,17 +300,24 @@ class TuneSplit:
 
 
 def load_tunes(
-    collections=COLLECTIONS, validation_fraction: float = 0.1, seed: int = 0
+    collections=COLLECTIONS,
+    validation_fraction: float = 0.1,
+    seed: int = 0,
+    group_versions: bool = True,
 ) -> TuneSplit:
     """The bundled tunes, reduced, deduplicated and split by tune.
 
     Args:
         collections: names from `COLLECTIONS`.
-        validation_fraction: share of the tunes held out, drawn by a seeded permutation.
+        validation_fraction: share of the tunes held out, drawn by a seeded permutation of the
+            groups of versions (whole groups, until the share is reached).
         seed: the permutation's seed; the same seed gives the same split.
+        group_versions: keep versions of one tune (`version_groups`) on one side of the split, so
+            that held-out tunes are not near-copies of training tunes; False splits tune by tune.
     """
     check_number("validation_fraction", validation_fraction, 0.0, 1.0, inclusive=False)
     check_seed("seed", seed)
+    check_bool("group_versions", group_versions)
     if isinstance(collections, str) or not collections:
         raise ValueError(f"collections must be a non-empty sequence of names, got {collections!r}")
     tunes, seen, dropped, raw_count = [], set(), Counter(), 0
@@ -232,8 +334,17 @@ def load_tunes(
                 continue
             seen.add(tune.text)
             tunes.append(tune)
-    order = np.random.default_rng(seed).permutation(len(tunes))
-    n_val = int(round(len(tunes) * validation_fraction))
-    validation = tuple(tunes[i] for i in sorted(order[:n_val]))
-    train = tuple(tunes[i] for i in sorted(order[n_val:]))
-    return TuneSplit(train, validation, raw_count, dict(dropped))
+    groups = version_groups(tunes) if group_versions else np.arange(len(tunes))
+    members = defaultdict(list)
+    for number, group in enumerate(groups):
+        members[group].append(number)
+    n_val, held_out = int(round(len(tunes) * validation_fraction)), []
+    for group in np.random.default_rng(seed).permutation(len(members)):
+        if len(held_out) >= n_val:
+            break
+        held_out.extend(members[group])
+    held = set(held_out)
+    validation = tuple(tunes[i] for i in sorted(held))
+    train = tuple(tune for i, tune in enumerate(tunes) if i not in held)
+    versions = sum(len(m) for m in members.values() if len(m) > 1)
+    return TuneSplit(train, validation, raw_count, dict(dropped), versions)

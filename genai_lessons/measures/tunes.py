@@ -14,11 +14,11 @@ import contextlib
 import io
 import re
 import warnings
-from collections import defaultdict
 
 import numpy as np
 
 from genai_lessons.core.validation import ArgumentTypeError, describe
+from genai_lessons.datasets.music import BarIndex, bars  # noqa: F401  (re-exported: measures read them here)
 
 _TONICS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _MODE_STEPS = {  # semitones above the tonic of each mode's seven degrees
@@ -30,7 +30,6 @@ _MODE_STEPS = {  # semitones above the tonic of each mode's seven degrees
     "lyd": (0, 2, 4, 6, 7, 9, 11),
     "loc": (0, 1, 3, 5, 6, 8, 10),
 }
-_BAR_SEPARATOR = re.compile(r"\|\]|\[\||[|:]+|\[(?=\d)")
 
 
 def _check_text(name, value) -> str:
@@ -196,17 +195,6 @@ def histogram_distance(p, q) -> float:
 # --------------------------------------------------------------------------- text-level measures
 
 
-def bars(body: str, as_written: bool = False) -> list[str]:
-    """The bars of an ABC body, spaces and line breaks removed, ending numbers stripped; bars
-    without a note are skipped. With `as_written`, each bar is every character between its bar
-    lines as a character model reads them (spaces kept, a line break read as a space)."""
-    pieces = _BAR_SEPARATOR.split(_check_text("body", body).replace("\n", " "))
-    if as_written:
-        return [piece for piece in pieces if re.search(r"[A-Ga-g]", piece)]
-    cleaned = [re.sub(r"\s+", "", piece).lstrip("0123456789,") for piece in pieces]
-    return [piece for piece in cleaned if re.search(r"[A-Ga-g]", piece)]
-
-
 def has_repeat(body: str) -> bool:
     """Whether the body has a repeat sign (`|:`, `:|` or `::`)."""
     return bool(re.search(r"\|:|:\||::", _check_text("body", body)))
@@ -220,35 +208,3 @@ def repeated_bar_share(body: str) -> float:
         repeated += bar in seen
         seen.add(bar)
     return repeated / len(tune_bars) if tune_bars else 0.0
-
-
-class BarIndex:
-    """Every bar of the training tunes with where it occurs, to find copied runs of bars.
-
-    Args:
-        bodies: the training tunes' bodies (ABC text after the header).
-    """
-
-    def __init__(self, bodies):
-        self.tunes = [bars(body) for body in bodies]
-        self.where = defaultdict(list)
-        for t, tune_bars in enumerate(self.tunes):
-            for i, bar in enumerate(tune_bars):
-                self.where[bar].append((t, i))
-
-    def longest_copied_run(self, body: str) -> int:
-        """The most consecutive bars of `body` that also occur consecutively in one training tune."""
-        sample = bars(body)
-        best = 0
-        for start, bar in enumerate(sample):
-            for t, i in self.where.get(bar, ()):
-                source = self.tunes[t]
-                length = 1
-                while (
-                    start + length < len(sample)
-                    and i + length < len(source)
-                    and sample[start + length] == source[i + length]
-                ):
-                    length += 1
-                best = max(best, length)
-        return best
