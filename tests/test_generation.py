@@ -1,6 +1,8 @@
 """Tests of genai_lessons.models.generation: per-token evaluation, sampling, attention maps, and the
 key/value cache against the full forward pass."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -180,3 +182,42 @@ def test_compiled_decoder_steps_match_the_full_forward_pass(gpt):
             [ids[:, t : t + 1], np.full(2, t, "int32"), *buffers]
         )
         np.testing.assert_allclose(logits, full[:, t], atol=1e-5)
+
+
+def test_heads_removed_zeroes_one_head_and_restores_the_weights():
+    keras.utils.set_random_seed(11)
+    config = dataclasses.replace(TINY, mlp=False, num_layers=1)
+    model = T.build_gpt(config)
+    for variable in model.weights:  # random biases too, so that zeroing them is tested
+        if variable.path.endswith("bias"):
+            variable.assign(np.random.default_rng(1).normal(size=variable.shape).astype("float32"))
+    ids = np.random.default_rng(0).integers(0, VOCAB, size=(2, 9)).astype("int32")
+    before = [v.numpy().copy() for v in model.weights]
+    full = keras.ops.convert_to_numpy(model(ids))
+    block = model.get_layer("block_0")
+    x = model.get_layer("embedding")(ids)
+    # Reference: the block by hand, with head 1's output (its slice of the merged heads) zeroed.
+    att = block.attention
+    _, weights = att(block.norm1(x), return_attention=True)
+    values = keras.ops.convert_to_numpy(att.value(block.norm1(x)))
+    batch, length, width = values.shape
+    values = values.reshape(batch, length, att.num_heads, att.head_dim).transpose(0, 2, 1, 3)
+    heads = keras.ops.convert_to_numpy(weights) @ values
+    heads[:, 1] = 0
+    merged = heads.transpose(0, 2, 1, 3).reshape(batch, length, width)
+    hidden = keras.ops.convert_to_numpy(x) + keras.ops.convert_to_numpy(att.out(merged))
+    expected = keras.ops.convert_to_numpy(
+        model.get_layer("logits")(model.get_layer("final_norm")(hidden))
+    )
+    with G.heads_removed(model, [(0, 1)]):
+        ablated = keras.ops.convert_to_numpy(model(ids))
+    np.testing.assert_allclose(ablated, expected, atol=1e-5)
+    assert np.abs(ablated - full).max() > 1e-3  # the head mattered
+    for v, old in zip(model.weights, before):  # every weight restored exactly
+        np.testing.assert_array_equal(v.numpy(), old)
+    with pytest.raises(ValueError, match="head"):
+        with G.heads_removed(model, [(0, 2)]):
+            pass
+    with pytest.raises(ValueError, match="block"):
+        with G.heads_removed(model, [(1, 0)]):
+            pass

@@ -312,3 +312,70 @@ def test_a_float64_block_is_float64_throughout():
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(single(x.astype("float32"))), out, rtol=1e-4, atol=1e-5
     )
+
+
+def _untrained_loss(config, seed):
+    keras.utils.set_random_seed(seed)
+    model = T.build_gpt(config)
+    ids = np.random.default_rng(seed).integers(0, config.vocab_size, size=400)
+    return G.cross_entropy(model, ids)
+
+
+def test_small_output_init_starts_the_loss_near_ln_vocab():
+    # Untrained, every token should be about equally likely: the loss of a uniform guess, ln V.
+    # Keras's default output kernel spreads the logits about one unit, which costs about half
+    # their variance more (the same model, the same seeds, without the option).
+    config = T.GPTConfig(vocab_size=92, context=32, width=128, num_heads=4, num_layers=2)
+    small = dataclasses.replace(config, output_stddev=0.02)
+    for seed in (0, 1, 2):
+        assert abs(_untrained_loss(small, seed) - np.log(92)) < 0.05
+        assert _untrained_loss(config, seed) > np.log(92) + 0.2
+    # Zero: every logit 0, exactly the uniform guess.
+    zero = dataclasses.replace(config, output_stddev=0.0)
+    np.testing.assert_allclose(_untrained_loss(zero, 0), np.log(92), rtol=1e-6)
+
+
+def test_default_output_init_is_unchanged_by_the_option():
+    # Lessons that do not use the option build the same model, weight for weight.
+    keras.utils.set_random_seed(7)
+    before = [v.numpy() for v in T.build_gpt(TINY).weights]
+    keras.utils.set_random_seed(7)
+    after = [v.numpy() for v in T.build_gpt(dataclasses.replace(TINY, output_stddev=None)).weights]
+    for a, b in zip(before, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_attention_only_blocks_have_no_mlp_and_still_work(tmp_path):
+    keras.utils.set_random_seed(8)
+    config = dataclasses.replace(TINY, mlp=False)
+    model = T.build_gpt(config)
+    block = model.get_layer("block_0")
+    width = TINY.width
+    attention_params = 4 * (width * width + width) + 2 * width  # projections and one layer norm
+    assert block.count_params() == attention_params
+    assert not any("mlp" in v.path for v in model.weights)
+    ids = np.random.default_rng(0).integers(0, VOCAB, size=(1, 10)).astype("int32")
+    # The block is x + attention(norm(x)): computed by hand from its own sublayers.
+    x = model.get_layer("embedding")(ids)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(block(x)),
+        keras.ops.convert_to_numpy(x + block.attention(block.norm1(x))),
+        atol=1e-6,
+    )
+    # The key/value cache gives the same logits, and a save/load round trip keeps the option.
+    logits, _ = G.cached_forward(model, ids)
+    np.testing.assert_allclose(logits, keras.ops.convert_to_numpy(model(ids)), atol=1e-5)
+    model.save(tmp_path / "attention_only.keras")
+    loaded = keras.saving.load_model(tmp_path / "attention_only.keras")
+    assert loaded.get_layer("block_1").mlp is False
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(ids)), keras.ops.convert_to_numpy(model(ids)), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "changes, match", [({"mlp": 1}, "mlp"), ({"output_stddev": -0.1}, "output_stddev")]
+)
+def test_bad_new_options_raise(changes, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        dataclasses.replace(TINY, **changes)

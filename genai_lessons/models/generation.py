@@ -251,3 +251,37 @@ def attention_maps(model: keras.Model, ids) -> np.ndarray:
         maps.append(ops.convert_to_numpy(block.attention_weights(x))[0])
         x = block(x, training=False)
     return np.stack(maps)
+
+
+@contextlib.contextmanager
+def heads_removed(model: keras.Model, heads):
+    """Within the `with` block, the model runs with the given attention heads switched off.
+
+    A head is switched off by zeroing its slice of the value projection (kernel and bias), so
+    it adds nothing to the output projection, whatever it attends to: the loss change measures
+    what the trained model needs that head for. The weights are restored on leaving the block.
+
+    Args:
+        model: a model from `build_gpt`.
+        heads: `(block, head)` pairs, e.g. `[(1, 2)]`.
+    """
+    blocks = _blocks(model)
+    pairs = [tuple(pair) for pair in heads]
+    for block, head in pairs:
+        check_int("block", block, 0, len(blocks) - 1)
+        check_int("head", head, 0, blocks[block].num_heads - 1)
+    saved = []
+    try:
+        for block, head in pairs:
+            attention = blocks[block].attention
+            cut = slice(head * attention.head_dim, (head + 1) * attention.head_dim)
+            for variable in (attention.value.kernel, attention.value.bias):
+                values = ops.convert_to_numpy(variable)
+                saved.append((variable, values))
+                zeroed = values.copy()
+                zeroed[..., cut] = 0
+                variable.assign(zeroed)
+        yield model
+    finally:
+        for variable, values in reversed(saved):
+            variable.assign(values)

@@ -19,6 +19,7 @@ from genai_lessons.core import backend
 from genai_lessons.core.seed_state import KeepsSeedState
 from genai_lessons.core.validation import (
     build_config,
+    check_bool,
     check_choice,
     check_int,
     check_number,
@@ -128,34 +129,52 @@ class TransformerBlock(keras.layers.Layer):
     """Pre-norm transformer block: x + attention(norm(x)), then x + mlp(norm(x)).
 
     The residual path lets each block add to the representation instead of replacing it;
-    layer normalization keeps the inputs of attention and MLP at a steady scale.
+    layer normalization keeps the inputs of attention and MLP at a steady scale. With
+    `mlp=False` the block is attention only (x + attention(norm(x))), the kind of model in which
+    Olsson et al. (2022) study induction heads.
     """
 
     def __init__(
-        self, width: int, num_heads: int, mlp_ratio: int = 4, dropout: float = 0.0, **kwargs
+        self,
+        width: int,
+        num_heads: int,
+        mlp_ratio: int = 4,
+        dropout: float = 0.0,
+        mlp: bool = True,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         check_heads(width, num_heads)
         self.width, self.num_heads = width, num_heads
         self.mlp_ratio, self.dropout = check_int("mlp_ratio", mlp_ratio), _check_dropout(dropout)
+        self.mlp = check_bool("mlp", mlp)
         dtype = self.dtype_policy  # the sublayers follow it: a float64 block is float64 throughout
         self.norm1 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm1", dtype=dtype)
         self.attention = CausalSelfAttention(width, num_heads, name="attention", dtype=dtype)
-        self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2", dtype=dtype)
-        self.hidden = keras.layers.Dense(
-            mlp_ratio * width, activation="gelu", name="mlp_hidden", dtype=dtype
-        )
-        self.project = keras.layers.Dense(width, name="mlp_out", dtype=dtype)
+        if self.mlp:
+            self.norm2 = keras.layers.LayerNormalization(epsilon=1e-5, name="norm2", dtype=dtype)
+            self.hidden = keras.layers.Dense(
+                mlp_ratio * width, activation="gelu", name="mlp_hidden", dtype=dtype
+            )
+            self.project = keras.layers.Dense(width, name="mlp_out", dtype=dtype)
         self.drop = SeededDropout(dropout, dtype=dtype)
 
     def build(self, input_shape):
-        for layer in (self.norm1, self.attention, self.norm2, self.hidden):
+        for layer in (self.norm1, self.attention):
             layer.build(input_shape)
-        self.project.build((*input_shape[:-1], self.mlp_ratio * self.width))
+        if self.mlp:
+            self.norm2.build(input_shape)
+            self.hidden.build(input_shape)
+            self.project.build((*input_shape[:-1], self.mlp_ratio * self.width))
+
+    def _mlp(self, x):
+        return self.project(self.hidden(self.norm2(x)))
 
     def call(self, x, training=None):
         x = x + self.drop(self.attention(self.norm1(x)), training=training)
-        return x + self.drop(self.project(self.hidden(self.norm2(x))), training=training)
+        if not self.mlp:
+            return x
+        return x + self.drop(self._mlp(x), training=training)
 
     def call_with_cache(self, x, past=None, position=None):
         """The block for new positions given the cached keys and values of earlier ones:
@@ -163,7 +182,7 @@ class TransformerBlock(keras.layers.Layer):
         no dropout)."""
         attended, present = self.attention.call_with_cache(self.norm1(x), past, position)
         x = x + attended
-        return x + self.project(self.hidden(self.norm2(x))), present
+        return (x + self._mlp(x) if self.mlp else x), present
 
     def attention_weights(self, x):
         """The block's attention weights for input x: (batch, heads, length, length)."""
@@ -176,6 +195,7 @@ class TransformerBlock(keras.layers.Layer):
             "num_heads": self.num_heads,
             "mlp_ratio": self.mlp_ratio,
             "dropout": self.dropout,
+            "mlp": self.mlp,
         }
 
 
@@ -191,6 +211,10 @@ class GPTConfig:
     mlp_ratio: int = 4  # hidden size of each block's MLP, as a multiple of width
     dropout: float = 0.0  # after the embedding and on each residual branch while training
     positions: str = "learned"  # "learned", "sinusoidal" or "none"
+    mlp: bool = True  # False: attention-only blocks, no MLP
+    # The output layer's initial kernel: None, Keras's default (Glorot uniform); a number, a
+    # normal with this standard deviation. Small (0.02) starts the loss near ln(vocab_size).
+    output_stddev: float | None = None
 
     def __post_init__(self):
         for name in ("vocab_size", "context", "num_layers", "mlp_ratio"):
@@ -198,13 +222,22 @@ class GPTConfig:
         check_heads(self.width, self.num_heads)
         _check_dropout(self.dropout)
         check_choice("positions", self.positions, POSITIONS)
+        check_bool("mlp", self.mlp)
+        if self.output_stddev is not None:
+            check_number("output_stddev", self.output_stddev, minimum=0.0)
 
 
 def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
     """A GPT: token ids (batch, length <= context) -> next-token logits (batch, length, vocab).
 
     Give a `GPTConfig`, or its fields as keywords (`build_gpt(vocab_size=65, width=64)`), or
-    both (keywords then replace the config's fields)."""
+    both (keywords then replace the config's fields).
+
+    With Keras's default output kernel the untrained logits spread about one unit (the final
+    layer norm gives each feature unit variance), so the untrained loss lies well above the
+    uniform guess's ln(vocab_size); `output_stddev=0.02` makes the first logits almost equal,
+    and the loss starts near ln(vocab_size), the least a model that knows nothing should pay.
+    """
     config = build_config(GPTConfig, config, overrides)
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = PositionalEmbedding(
@@ -213,10 +246,18 @@ def build_gpt(config: GPTConfig | None = None, **overrides) -> keras.Model:
     x = SeededDropout(config.dropout, name="embedding_dropout")(x)
     for i in range(config.num_layers):
         x = TransformerBlock(
-            config.width, config.num_heads, config.mlp_ratio, config.dropout, name=f"block_{i}"
+            config.width,
+            config.num_heads,
+            config.mlp_ratio,
+            config.dropout,
+            mlp=config.mlp,
+            name=f"block_{i}",
         )(x)
     x = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")(x)
-    logits = keras.layers.Dense(config.vocab_size, name="logits")(x)
+    kernel = "glorot_uniform"  # Keras's default
+    if config.output_stddev is not None:
+        kernel = keras.initializers.RandomNormal(stddev=config.output_stddev)
+    logits = keras.layers.Dense(config.vocab_size, kernel_initializer=kernel, name="logits")(x)
     return keras.Model(ids, logits, name="gpt")
 
 
