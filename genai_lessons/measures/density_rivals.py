@@ -225,7 +225,7 @@ class PerClassGaussian:
         return flat.reshape((len(labels), *self.image_shape))
 
 
-def per_class_gaussian(train_images, labels, dims: int = 30, seed: int = 0) -> PerClassGaussian:
+def per_class_gaussian(train_images, labels, dims: int = 50, seed: int = 0) -> PerClassGaussian:
     """Fit one Gaussian per class: the conditional rival of a class-conditional generator.
 
     Args:
