@@ -110,3 +110,23 @@ def test_anomaly_scores_put_a_planted_outlier_last(method):
 def test_anomaly_scores_reject_an_unknown_method():
     with pytest.raises(ValueError, match="method"):
         dr.anomaly_scores("isolation_forest", np.zeros((5, 4)), np.zeros((2, 4)))
+
+
+def test_selection_by_the_judges_frechet_distance():
+    from genai_lessons.datasets import image_sets
+    from genai_lessons.measures import judge as judge_module
+
+    digits = image_sets.load_digits()
+    judge = judge_module.load_judge()
+    mixture = dr.fit_pca_mixture(digits.x_train, dims=(20,), components=(1, 10), judge=judge)
+    assert mixture.selected_by == "frechet" and set(mixture.grid_frechet) == {(20, 1), (20, 10)}
+    assert mixture.components == min(mixture.grid_frechet, key=mixture.grid_frechet.get)[1]
+    # one Gaussian draws blends of digits: the judge's distance prefers ten components
+    assert mixture.grid_frechet[(20, 10)] < mixture.grid_frechet[(20, 1)]
+    assert mixture.sample(5, seed=0).shape == (5, 8, 8, 1)
+    symmetric = dr.fit_pca_mixture(
+        2 * digits.x_train - 1, dims=(20,), components=(1, 10), judge=judge, value_range="symmetric"
+    )
+    assert symmetric.components == mixture.components
+    with pytest.raises(ValueError, match="judge"):
+        dr.fit_pca_mixture(digits.x_train, dims=(20,), components=(1,), select="frechet")

@@ -159,6 +159,11 @@ def ddim_sample(
     if not isinstance(eta, (int, float)) or not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must be in [0, 1], got {eta!r}")
     start = schedule.steps if start is None else check_int("start", start, 1, schedule.steps)
+    if check_int("sampling_steps", sampling_steps) > start:
+        raise ValueError(
+            f"sampling_steps must be at most start={start} (one jump per step at most), "
+            f"got {sampling_steps}"
+        )
     times = ddim_steps(start, sampling_steps)
     rng, x = _start(shape, seed)
     abar = schedule.alpha_bars
