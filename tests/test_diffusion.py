@@ -340,3 +340,30 @@ def test_builder_takes_overrides_and_validates_them():
     assert model.denoiser.get_layer("hidden_1").units == 16
     with pytest.raises(ValueError, match="width"):
         diffusion.build_diffusion(TINY_POINTS, width=0)
+
+
+def test_ddim_from_t_minus_one_avoids_the_amplified_first_estimate():
+    """With the cosine schedule sqrt(abar_T) is tiny: a small noise error at t = T becomes a huge
+    error in the first x0 estimate. Starting at T - 1, or clipping x0_hat, removes it."""
+    schedule = diffusion.make_schedule(200)
+    exact = optimal_noise(schedule)
+
+    def noise_fn(x, t):  # the exact predictor, wrong by 0.02 at t = T only
+        return exact(x, t) + 0.02 * (t == 200)[:, None]
+
+    shape = (2000, 2)
+    plain = diffusion_samplers.ddim_sample(noise_fn, schedule, shape, 20, seed=1)
+    trajectory = {}
+    later = diffusion_samplers.ddim_sample(
+        noise_fn, schedule, shape, 20, seed=1, start=199, trajectory=trajectory
+    )
+    clipped = diffusion_samplers.ddim_sample(noise_fn, schedule, shape, 20, seed=1, clip=(-3, 3))
+    assert max(trajectory) == 199 and min(trajectory) == 0
+    x0_error = 0.02 * np.sqrt(1 - schedule.alpha_bars[200]) / np.sqrt(schedule.alpha_bars[200])
+    assert x0_error > 50  # the amplification
+    assert np.abs(plain.mean(axis=0) - MEAN).max() > 0.5
+    np.testing.assert_allclose(later.mean(axis=0), MEAN, atol=0.02)
+    error = np.abs(plain.mean(axis=0) - MEAN).max()
+    assert np.abs(clipped.mean(axis=0) - MEAN).max() < error / 3  # bounded, not removed
+    with pytest.raises(ValueError, match="start"):
+        diffusion_samplers.ddim_sample(noise_fn, schedule, shape, 20, start=201)

@@ -136,6 +136,7 @@ def ddim_sample(
     eta: float = 0.0,
     clip=None,
     trajectory: dict | None = None,
+    start: int | None = None,
 ) -> np.ndarray:
     """DDIM: jump from step t to an earlier step s along the model's own estimate.
 
@@ -147,13 +148,23 @@ def ddim_sample(
     Args: as `ancestral_sample`, plus
         sampling_steps: how many network evaluations (jumps), at most T.
         eta: 0 (deterministic) to 1 (as much fresh noise as the ancestral sampler).
+        start: the step the pure noise x ~ N(0, I) is taken to be at (default T). With the cosine
+            schedule sqrt(abar_T) is tiny, so the first estimate x0_hat = (x_T - ...) / sqrt(abar_T)
+            multiplies the network's error at t = T by a large factor; starting at T - 1 (or
+            clipping x0_hat) avoids that.
 
     Returns:
         x_0, float64 array of `shape`.
     """
     if not isinstance(eta, (int, float)) or not 0.0 <= eta <= 1.0:
         raise ValueError(f"eta must be in [0, 1], got {eta!r}")
-    times = ddim_steps(schedule.steps, sampling_steps)
+    start = schedule.steps if start is None else check_int("start", start, 1, schedule.steps)
+    if check_int("sampling_steps", sampling_steps) > start:
+        raise ValueError(
+            f"sampling_steps must be at most start={start} (one jump per step at most), "
+            f"got {sampling_steps}"
+        )
+    times = ddim_steps(start, sampling_steps)
     rng, x = _start(shape, seed)
     abar = schedule.alpha_bars
     if trajectory is not None:

@@ -1,0 +1,200 @@
+"""Tests of genai_lessons.measures.sample_quality: the shared protocol for generated digits."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from genai_lessons.datasets import image_sets
+from genai_lessons.measures import judge as judge_module
+from genai_lessons.measures import metrics
+from genai_lessons.measures import sample_quality as sq
+
+# ------------------------------------------------------------------ independent references
+
+
+def brute_nearest(queries, pool):
+    queries = queries.reshape(len(queries), -1)
+    pool = pool.reshape(len(pool), -1)
+    return np.array([min(np.linalg.norm(q - p) for p in pool) for q in queries])
+
+
+def brute_precision_recall(real, fake, k):
+    def radii(points):
+        out = []
+        for i, p in enumerate(points):
+            others = [np.linalg.norm(p - q) for j, q in enumerate(points) if j != i]
+            out.append(sorted(others)[k - 1])
+        return np.array(out)
+
+    def share(points, centres, r):
+        return np.mean(
+            [any(np.linalg.norm(p - c) <= rc for c, rc in zip(centres, r)) for p in points]
+        )
+
+    return share(fake, real, radii(real)), share(real, fake, radii(fake))
+
+
+# ------------------------------------------------------------------ nearest distances
+
+
+def test_nearest_distances_match_a_loop():
+    rng = np.random.default_rng(0)
+    queries, pool = rng.random((37, 4, 5, 1)), rng.random((600, 4, 5, 1))  # pool > one chunk
+    np.testing.assert_allclose(
+        sq.nearest_distances(queries, pool), brute_nearest(queries, pool), rtol=1e-9, atol=1e-9
+    )
+
+
+def test_nearest_distance_of_a_copy_is_zero():
+    pool = np.random.default_rng(1).random((50, 3, 3, 1))
+    np.testing.assert_allclose(sq.nearest_distances(pool[::5], pool), 0.0, atol=1e-6)
+
+
+def test_nearest_distances_reject_mismatched_shapes():
+    with pytest.raises(ValueError, match="queries and pool"):
+        sq.nearest_distances(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+# ------------------------------------------------------------------ precision and recall
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_precision_recall_match_brute_force(k):
+    rng = np.random.default_rng(k)
+    real = rng.normal(size=(60, 3))
+    fake = rng.normal(loc=1.0, scale=0.8, size=(45, 3))
+    got = sq.knn_precision_recall(real, fake, k=k)
+    want = brute_precision_recall(real, fake, k)
+    np.testing.assert_allclose(got, want)
+    assert 0.0 < got[0] < 1.0 and 0.0 < got[1] < 1.0  # a case that can fail either way
+
+
+def test_identical_sets_give_one_and_one():
+    real = np.random.default_rng(2).normal(size=(80, 5))
+    assert sq.knn_precision_recall(real, real.copy()) == (1.0, 1.0)
+
+
+def test_disjoint_far_sets_give_zero_and_zero():
+    rng = np.random.default_rng(3)
+    real, fake = rng.normal(size=(50, 4)), rng.normal(size=(50, 4)) + 100.0
+    assert sq.knn_precision_recall(real, fake) == (0.0, 0.0)
+
+
+def test_collapse_keeps_precision_and_loses_recall():
+    """Samples that all sit on one real cluster are all realistic but cover little."""
+    rng = np.random.default_rng(4)
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    real = np.concatenate([c + rng.normal(size=(50, 2)) for c in centres])
+    collapsed = centres[0] + 0.5 * rng.normal(size=(200, 2))
+    precision, recall = sq.knn_precision_recall(real, collapsed)
+    assert precision > 0.95 and recall < 0.35
+
+
+def test_precision_recall_need_more_points_than_k():
+    with pytest.raises(ValueError, match="real_features"):
+        sq.knn_precision_recall(np.zeros((3, 2)), np.zeros((10, 2)), k=3)
+
+
+# ------------------------------------------------------------------ two-sample test
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return image_sets.load_digits()
+
+
+def test_two_sample_test_cannot_tell_real_from_real(digits):
+    real = digits.x_train[:360]
+    accuracies = [sq.two_sample_accuracy(digits.x_test, real, seed=s) for s in range(3)]
+    assert 0.4 < np.mean(accuracies) < 0.6, accuracies
+
+
+def test_two_sample_test_sees_blur(digits):
+    blurred = ndimage.gaussian_filter(digits.x_train[:360], sigma=(0, 0.8, 0.8, 0))
+    real = sq.two_sample_accuracy(digits.x_test, digits.x_train[:360])
+    blur = sq.two_sample_accuracy(digits.x_test, blurred)
+    assert blur > 0.75 and blur > real + 0.2, (real, blur)
+
+
+def test_two_sample_test_is_seeded_and_reads_both_ranges(digits):
+    real, fake = digits.x_test[:100], digits.x_train[:100]
+    first = sq.two_sample_accuracy(real, fake, seed=5)
+    assert sq.two_sample_accuracy(real, fake, seed=5) == first
+    symmetric = sq.two_sample_accuracy(2 * real - 1, 2 * fake - 1, seed=5, value_range="symmetric")
+    assert symmetric == pytest.approx(first)
+
+
+def test_two_sample_test_needs_equal_sizes(digits):
+    with pytest.raises(ValueError, match="same number"):
+        sq.two_sample_accuracy(digits.x_test[:10], digits.x_train[:11])
+
+
+# ------------------------------------------------------------------ the protocol
+
+
+@pytest.fixture(scope="module")
+def reference(digits):
+    judge = judge_module.load_judge()
+    return sq.Reference.build(judge, digits.x_train, digits.x_test, size=300)
+
+
+def test_reference_floor_is_the_frechet_of_training_digits(reference, digits):
+    assert reference.heldout_images.shape == (300, 8, 8, 1)
+    assert len(reference.train_images) == len(digits.x_train)
+    floor = reference.floor_report
+    assert reference.floor == floor.frechet > 0.0
+    assert floor.precision > 0.8 and floor.recall > 0.8
+    assert abs(floor.two_sample_accuracy - 0.5) < 0.1
+    assert floor.classes_covered == 10
+    want = np.median(brute_nearest(reference.heldout_images, digits.x_train))
+    assert reference.heldout_nearest_train_distance == pytest.approx(want)
+
+
+def test_evaluating_the_reference_itself_is_perfect(reference):
+    report = sq.evaluate(reference, reference.heldout_images, name="itself")
+    assert report.frechet == pytest.approx(0.0, abs=1e-6)
+    assert (report.precision, report.recall) == (1.0, 1.0)
+    assert report.name == "itself"
+
+
+def test_copies_of_training_digits_have_zero_nearest_distance(reference, digits):
+    report = sq.evaluate(reference, 2 * digits.x_train[:300] - 1, value_range="symmetric")
+    assert report.nearest_train_distance == pytest.approx(0.0, abs=1e-5)
+    features = reference.judge.embed(digits.x_train[:300])
+    want = metrics.frechet_distance(features, reference.heldout_features)
+    assert report.frechet == pytest.approx(want)
+
+
+def test_noise_scores_badly_on_every_measure(reference):
+    noise = np.random.default_rng(0).random((300, 8, 8, 1)).astype("float32")
+    report = sq.evaluate(reference, noise, name="noise")
+    floor = reference.floor_report
+    assert report.frechet > 10 * floor.frechet
+    assert report.precision < 0.5 * floor.precision and report.recall < 0.1
+    assert report.two_sample_accuracy > 0.95
+    assert report.nearest_train_distance > reference.heldout_nearest_train_distance
+
+
+def test_report_as_record_and_table(reference):
+    report = reference.floor_report
+    record = report.as_record("real")
+    assert set(record) == {
+        "real_frechet",
+        "real_precision",
+        "real_recall",
+        "real_two_sample_accuracy",
+    }
+    assert record["real_frechet"] == report.frechet
+    table = sq.format_table([report])
+    assert table.splitlines()[0] == sq.TABLE_HEADER and "real training digits" in table
+
+
+def test_too_few_samples_is_a_clear_error(reference):
+    with pytest.raises(ValueError, match="samples must hold at least"):
+        sq.evaluate(reference, reference.heldout_images[:299])
+
+
+def test_reference_needs_enough_images(digits):
+    judge = judge_module.load_judge()
+    with pytest.raises(ValueError, match="heldout_images"):
+        sq.Reference.build(judge, digits.x_train, digits.x_test, size=sq.SAMPLE_SIZE)
