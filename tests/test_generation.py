@@ -221,3 +221,97 @@ def test_heads_removed_zeroes_one_head_and_restores_the_weights():
     with pytest.raises(ValueError, match="block"):
         with G.heads_removed(model, [(1, 0)]):
             pass
+
+
+def reference_probs(logits, temperature=1.0, top_k=None, top_p=None, penalty=1.0, previous=()):
+    """An independent NumPy reference: the penalty token by token, then a loop over tokens
+    sorted by probability for top-p."""
+    z = [float(v) for v in logits]
+    for token in set(int(t) for t in previous):
+        z[token] = z[token] / penalty if z[token] > 0 else z[token] * penalty
+    z = np.array(z)
+    if top_k is not None:
+        kth = sorted(z, reverse=True)[top_k - 1]
+        z = np.where(z >= kth, z, -np.inf)
+    p = np.exp(z / temperature - np.max(z / temperature))
+    p = p / p.sum()
+    if top_p is not None:
+        kept, total = [], 0.0
+        for token in sorted(range(len(p)), key=lambda t: (-p[t], t)):
+            if total >= top_p:
+                break
+            kept.append(token)
+            total += p[token]
+        mask = np.zeros_like(p)
+        mask[kept] = 1.0
+        p = p * mask / (p * mask).sum()
+    return p
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"temperature": 0.7},
+        {"top_p": 0.5},
+        {"top_p": 0.9, "temperature": 1.3},
+        {"top_p": 1e-6},
+        {"top_k": 3, "top_p": 0.8},
+        {"penalty": 1.5, "previous": [0, 2, 2, 5]},
+        {"penalty": 2.0, "previous": [1, 3], "top_p": 0.7, "temperature": 0.8},
+    ],
+)
+def test_next_token_probs_match_a_numpy_reference(options):
+    logits = np.random.default_rng(4).normal(0, 2, VOCAB)
+    logits[1], logits[3] = -1.5, 2.5  # one negative and one positive penalised logit
+    expected = reference_probs(logits, **options)
+    if "penalty" in options:
+        options = dict(options)
+        options["repetition_penalty"] = options.pop("penalty")
+    got = G.next_token_probs(logits, **options)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert got.sum() == pytest.approx(1.0)
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p_and_the_penalty_lowers_repeats():
+    logits = np.log([0.5, 0.3, 0.15, 0.05])
+    assert np.count_nonzero(G.next_token_probs(logits, top_p=0.5)) == 1
+    assert np.count_nonzero(G.next_token_probs(logits, top_p=0.79)) == 2
+    assert np.count_nonzero(G.next_token_probs(logits, top_p=0.81)) == 3
+    np.testing.assert_allclose(G.next_token_probs(logits, top_p=1.0), [0.5, 0.3, 0.15, 0.05])
+    plain = G.next_token_probs([2.0, -1.0, 0.5])
+    penalised = G.next_token_probs([2.0, -1.0, 0.5], repetition_penalty=2.0, previous=[0, 1])
+    assert penalised[0] < plain[0] and penalised[1] < plain[1] and penalised[2] > plain[2]
+    greedy = G.next_token_probs([2.0, -1.0, 1.5], 0, repetition_penalty=2.0, previous=[0])
+    np.testing.assert_array_equal(greedy, [0.0, 0.0, 1.0])  # 2.0 / 2 falls below 1.5
+
+
+def test_generate_with_top_p_and_penalty(gpt):
+    prompt = [1, 2, 3]
+    plain = G.generate(gpt, prompt, steps=10, temperature=1.2, seed=5)
+    same = G.generate(gpt, prompt, 10, temperature=1.2, seed=5, top_p=1.0, repetition_penalty=1)
+    np.testing.assert_array_equal(plain, same)  # the defaults change nothing
+    logits = keras.ops.convert_to_numpy(gpt(np.array([prompt], "int32")))[0, -1]
+    nucleus = set(np.flatnonzero(G.next_token_probs(logits, 2.0, top_p=0.4)))
+    firsts = {
+        int(G.generate(gpt, prompt, 1, temperature=2.0, top_p=0.4, seed=s)[-1]) for s in range(40)
+    }
+    assert firsts <= nucleus and len(nucleus) < VOCAB
+    for cache in (False, True):
+        np.testing.assert_array_equal(
+            G.generate(
+                gpt,
+                prompt,
+                8,
+                temperature=0.9,
+                top_p=0.8,
+                repetition_penalty=1.3,
+                seed=2,
+                cache=cache,
+            ),
+            G.generate(gpt, prompt, 8, temperature=0.9, top_p=0.8, repetition_penalty=1.3, seed=2),
+        )
+    with pytest.raises(ValueError, match="top_p"):
+        G.generate(gpt, prompt, 3, top_p=0.0)
+    with pytest.raises(ValueError, match="repetition_penalty"):
+        G.generate(gpt, prompt, 3, repetition_penalty=0.5)

@@ -17,8 +17,8 @@ GPTS = {
         32,
     ),
     "GPT (lesson 6)": (
-        dict(vocab_size=512, context=256, width=128, num_heads=4, num_layers=2, dropout=0.1),
-        4,
+        dict(vocab_size=512, context=64, width=128, num_heads=4, num_layers=2, dropout=0.1),
+        16,
     ),
 }
 DIFFUSION_CONFIG = dict(data_shape=(8, 8, 1), steps=200, width=32, embedding_dim=64)

@@ -156,17 +156,56 @@ class CachedDecoder(keras.Model):
 _DECODERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its decoder
 
 
-def _pick(logits: np.ndarray, temperature: float, top_k, rng) -> int:
-    logits = logits.astype(np.float64)
+def next_token_probs(
+    logits,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    repetition_penalty: float = 1.0,
+    previous=(),
+) -> np.ndarray:
+    """The distribution `generate` samples the next token from, (vocab,) float64.
+
+    In this order: a repetition penalty (CTRL's: the logit of every token in `previous` is
+    divided by `repetition_penalty` where positive and multiplied by it where negative, so
+    a repeated token becomes less likely), top-k (keep the k largest logits), the temperature,
+    then top-p (nucleus sampling: keep the most probable tokens whose probabilities, largest
+    first, add up to at least `top_p`, always at least one). Temperature 0 puts all the
+    probability on the largest penalised logit. With the defaults this is a plain softmax.
+    """
+    logits = np.array(logits, dtype=np.float64)
+    if repetition_penalty != 1.0:
+        seen = np.unique(np.asarray(previous, dtype=np.int64))
+        values = logits[seen]
+        logits[seen] = np.where(
+            values > 0, values / repetition_penalty, values * repetition_penalty
+        )
     if temperature == 0:
-        return int(np.argmax(logits))
+        probs = np.zeros_like(logits)
+        probs[int(np.argmax(logits))] = 1.0
+        return probs
     if top_k is not None and top_k < logits.size:
         logits[logits < np.sort(logits)[-top_k]] = -np.inf
     # Shift before dividing: the largest logit becomes exactly 0, so a tiny temperature
     # sends the others to -inf (probability 0) instead of overflowing to inf - inf = NaN.
     with np.errstate(over="ignore"):
         probs = np.exp((logits - logits.max()) / temperature)
-    return int(rng.choice(logits.size, p=probs / probs.sum()))
+    probs /= probs.sum()
+    if top_p is not None and top_p < 1.0:
+        order = np.argsort(-probs, kind="stable")
+        before = np.cumsum(probs[order]) - probs[order]  # mass of the tokens ranked above
+        probs[order[before >= top_p]] = 0.0
+        probs /= probs.sum()
+    return probs
+
+
+def _pick(logits: np.ndarray, temperature: float, top_k, rng, **options) -> int:
+    if temperature == 0 and not options:
+        return int(np.argmax(logits))
+    probs = next_token_probs(logits, temperature, top_k, **options)
+    if temperature == 0:
+        return int(np.argmax(probs))
+    return int(rng.choice(probs.size, p=probs))
 
 
 def generate(
@@ -177,6 +216,8 @@ def generate(
     top_k: int | None = None,
     seed: int = 0,
     cache: bool = False,
+    top_p: float | None = None,
+    repetition_penalty: float = 1.0,
 ) -> np.ndarray:
     """Continue a prompt one token at a time.
 
@@ -193,6 +234,10 @@ def generate(
             and computes only the new token's: the same tokens while the text fits the context. When the cache is full,
             it is rebuilt from the last context/2 tokens (positions are absolute, so old keys
             cannot slide), after which each step again attends to all cached tokens.
+        top_p: sample only among the most likely tokens whose probabilities add up to at
+            least top_p (nucleus sampling; None: all), see `next_token_probs`.
+        repetition_penalty: above 1, tokens already in the text (prompt included) are made
+            less likely (1: no penalty), see `next_token_probs`.
 
     Returns:
         The prompt followed by the `steps` new ids, int32 (len(prompt_ids) + steps,).
@@ -204,6 +249,12 @@ def generate(
     if top_k is not None:
         check_int("top_k", top_k)
     check_seed("seed", seed)
+    options = {}
+    if top_p is not None:
+        options["top_p"] = check_number("top_p", top_p, 0.0, 1.0, inclusive=(False, True))
+    repetition_penalty = check_number("repetition_penalty", repetition_penalty, 1.0)
+    if repetition_penalty != 1.0:
+        options["repetition_penalty"], options["previous"] = repetition_penalty, None
     if not isinstance(cache, bool):
         raise TypeError(f"cache must be True or False, got {cache!r}")
     rng = np.random.default_rng(seed)
@@ -232,7 +283,9 @@ def generate(
             window[0, : len(recent)], window[0, len(recent) :] = recent, 0
             with _one_key_is_fine():
                 logits = np.asarray(model.predict_on_batch(window))[0, len(recent) - 1]
-        ids.append(_pick(logits, temperature, top_k, rng))
+        if "previous" in options:
+            options["previous"] = ids
+        ids.append(_pick(logits, temperature, top_k, rng, **options))
     return np.asarray(ids, dtype=np.int32)
 
 
