@@ -26,7 +26,8 @@ def test_layout_and_parameter_count():
 
 
 @pytest.mark.parametrize(
-    "init, std", [("small", 0.01), ("large", 1.0), ("he", np.sqrt(2 / 64)), ("glorot", np.sqrt(1 / 64))]
+    "init, std",
+    [("small", 0.01), ("large", 1.0), ("he", np.sqrt(2 / 64)), ("glorot", np.sqrt(1 / 64))],
 )
 def test_initial_weights_have_the_promised_spread(init, std):
     model = deep_mlp.build_deep_mlp(input_size=64, depth=3, width=64, init=init, seed=1)

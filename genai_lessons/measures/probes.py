@@ -2,9 +2,10 @@
 
 A *linear probe* fits a linear read-out (here ridge regression, solved in closed form, its
 penalty chosen on a validation split of the training rows) from a layer's activations to some
-ground truth, on training images, and scores it on held-out images. Whatever a linear read-out recovers, the layer makes explicit; comparing a trained
-network with the same network untrained separates what training built from what random
-filters already give.
+ground truth, on training images, and scores it on held-out images. Whatever a linear
+read-out recovers, the layer makes explicit; comparing a trained network with the same network
+untrained, and with the raw input (`patches_at`), separates what training built from what random
+filters, or the pixels themselves, already give.
 
     pooled_train = probes.pool(feature_map_train)           # (batch, 2 * channels)
     score = probes.probe_classes(pooled_train, y_train, pooled_test, y_test)
@@ -48,8 +49,8 @@ def pool(features: np.ndarray) -> np.ndarray:
 def ridge_predictions(x_train, targets, x_test, penalties) -> np.ndarray:
     """Ridge regression of `targets` on standardized `x_train`, predicted for `x_test`.
 
-    One singular value decomposition serves every penalty: with a = U S V^T, the weights for
-    penalty p are V diag(s / (s^2 + p * rows)) U^T (targets - mean).
+    One eigendecomposition serves every penalty: with a^T a = V diag(e) V^T, the weights for
+    penalty p are V diag(1 / (e + p * rows)) V^T a^T (targets - mean).
 
     Args:
         x_train, x_test: (rows, features); targets: (rows, outputs).
@@ -72,11 +73,12 @@ def ridge_predictions(x_train, targets, x_test, penalties) -> np.ndarray:
     scale[scale == 0] = 1.0  # a unit that never changes carries nothing; keep it at zero
     a, b = (x_train - mean) / scale, (x_test - mean) / scale
     target_mean = targets.mean(axis=0)
-    u, s, vt = np.linalg.svd(a, full_matrices=False)
-    projected = u.T @ (targets - target_mean)  # (rank, outputs)
-    shrink = s / (s**2 + penalties[:, None] * len(a))  # (penalties, rank)
-    test_basis = b @ vt.T  # (test rows, rank)
-    return np.einsum("tr,pr,ro->pto", test_basis, shrink, projected) + target_mean
+    eigenvalues, basis = np.linalg.eigh(a.T @ a)
+    eigenvalues = np.clip(eigenvalues, 0.0, None)  # round-off can leave tiny negatives
+    projected = basis.T @ (a.T @ (targets - target_mean))  # (features, outputs)
+    shrink = 1.0 / (eigenvalues + penalties[:, None] * len(a))  # (penalties, features)
+    test_basis = b @ basis  # (test rows, features)
+    return np.einsum("tr,pr,ro->pto", test_basis, shrink, projected, optimize=True) + target_mean
 
 
 def _balanced_accuracy(scores, y, classes) -> float:

@@ -101,7 +101,8 @@ def build_deep_mlp(
             name=f"hidden_{index}",
         )(h)
         if config.norm == "batch":
-            x = keras.layers.BatchNormalization(name=f"norm_{index}")(x)
+            # momentum 0.9: the moving statistics used at inference catch up within a few dozen steps
+            x = keras.layers.BatchNormalization(momentum=0.9, name=f"norm_{index}")(x)
         elif config.norm == "layer":
             x = keras.layers.LayerNormalization(name=f"norm_{index}")(x)
         x = keras.layers.Activation(config.activation, name=f"activation_{index}")(x)
