@@ -87,3 +87,58 @@ def test_top_patches_crop_the_strongest_place():
     patches, strength = probes.top_patches(images, unit_map, field=4, jump=2, first=0.5, top=2)
     assert patches.shape == (2, 4, 4) and strength.tolist() == [5.0, 1.0]
     assert patches[0].sum() == 1.0 and patches[0][1:3, 1:3].sum() == 1.0  # the ink is central
+
+
+def test_ridge_predictions_match_scikit_learn_for_every_penalty():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(3)
+    x, x_new = rng.normal(size=(80, 6)) * [1, 2, 3, 1, 5, 0.5], rng.normal(size=(20, 6))
+    targets = rng.normal(size=(80, 2))
+    penalties = [1e-3, 0.1, 10.0]
+    got = probes.ridge_predictions(x, targets, x_new, penalties)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    for p, predicted in zip(penalties, got):
+        reference = Ridge(alpha=p * len(x)).fit((x - mean) / scale, targets)
+        np.testing.assert_allclose(predicted, reference.predict((x_new - mean) / scale), atol=1e-8)
+    with pytest.raises(ValueError, match="penalties"):
+        probes.ridge_predictions(x, targets, x_new, [0.0])
+
+
+def test_penalty_is_chosen_by_the_data():
+    rng = np.random.default_rng(4)
+
+    def negative_error(targets):
+        return lambda predicted, rows: -float(np.mean((predicted - targets[rows]) ** 2))
+
+    # targets unrelated to the features: the flattest read-out (the largest penalty) wins
+    x = rng.normal(size=(200, 20))
+    noise = rng.normal(size=(200, 2))
+    assert probes.choose_penalty(x, noise, negative_error(noise)) == max(probes.PENALTIES)
+    # targets an exact linear function of the features: the least shrinkage wins
+    exact = x @ rng.normal(size=(20, 2))
+    assert probes.choose_penalty(x, exact, negative_error(exact)) == min(probes.PENALTIES)
+
+
+def test_chosen_penalty_never_scores_much_worse_than_a_fixed_one():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 5, 1500)
+    x = np.eye(5)[y] @ rng.normal(size=(5, 30)) + rng.normal(0, 2.0, (1500, 30))
+    chosen = probes.probe_classes(x[:1000], y[:1000], x[1000:], y[1000:])
+    fixed = [
+        probes.probe_classes(x[:1000], y[:1000], x[1000:], y[1000:], penalty=p)
+        for p in probes.PENALTIES
+    ]
+    assert chosen >= max(fixed) - 0.03
+
+
+def test_patches_at_are_the_pixels_around_each_pixel():
+    images = np.arange(2 * 5 * 5, dtype=np.float64).reshape(2, 5, 5, 1)
+    pixels = np.array([[1, 2, 2, 0], [0, 0, 4, 3]])
+    got = probes.patches_at(images, pixels, 3)
+    np.testing.assert_array_equal(got[0], images[1, 1:4, 1:4, 0].ravel())
+    corner = np.zeros((3, 3))
+    corner[1:, :2] = images[0, 0:2, 3:5, 0]  # zeros outside the image
+    np.testing.assert_array_equal(got[1], corner.ravel())
+    with pytest.raises(ValueError, match="size"):
+        probes.patches_at(images, pixels, 4)
