@@ -3,6 +3,7 @@ the alternating training step, snapshots, mode counting, save/load, resuming an 
 and the lesson's recipe."""
 
 import math
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -422,3 +423,116 @@ def test_train_digit_gan_is_reproducible_and_returns_images_in_range():
     samples = first.generate(10)
     assert samples.shape == (10, 8, 8, 1) and samples.min() >= -1 and samples.max() <= 1
     np.testing.assert_array_equal(samples, second.generate(10))
+
+
+# --------------------------------------------------------------------------- 28x28 recipe
+
+
+def mnist_like(n=64, seed=0):
+    """n 28x28 images in [-1, 1]: strokes on a dark background, like the real digits."""
+    rng = np.random.default_rng(seed)
+    images = -np.ones((n, 28, 28, 1), "float32")
+    for image, row, col in zip(images, rng.integers(4, 20, n), rng.integers(4, 20, n)):
+        image[row : row + 8, col : col + 2] = 1.0
+    return images
+
+
+def test_mnist5k_recipe_builds_28x28_networks_with_the_stated_shapes():
+    networks = gan_networks.ImageNetworkConfig(
+        latent_dim=dcgan.MNIST5K_CONFIG.latent_dim, image_size=28, filters=dcgan.MNIST5K_FILTERS
+    )
+    generator = gan_networks.build_image_generator(networks)
+    discriminator = gan_networks.build_image_discriminator(networks)
+    f = dcgan.MNIST5K_FILTERS
+    assert generator.get_layer("to_map").output.shape[1:] == (7, 7, 2 * f)
+    assert generator.get_layer("up_1").output.shape[1:] == (14, 14, f)
+    assert generator.get_layer("up_2").output.shape[1:] == (28, 28, f // 2)
+    assert generator.output_shape == (None, 28, 28, 1)
+    assert discriminator.get_layer("down_1").output.shape[1:] == (14, 14, f // 2)
+    assert discriminator.get_layer("down_2").output.shape[1:] == (7, 7, f)
+    assert discriminator.output_shape == (None, 1)
+    noise = np.random.default_rng(0).normal(size=(5, networks.latent_dim)).astype("float32")
+    images = numpy(generator(noise))
+    assert images.shape == (5, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
+
+
+def test_a_discriminator_step_lowers_its_loss_on_a_fixed_28x28_batch():
+    keras.utils.set_random_seed(0)
+    cfg = gan.GANConfig(latent_dim=8, discriminator_lr=1e-3)
+    networks = gan_networks.ImageNetworkConfig(latent_dim=8, image_size=28, filters=8)
+    model = gan.GAN(
+        gan_networks.build_image_generator(networks),
+        gan_networks.build_image_discriminator(networks),
+        cfg,
+    )
+    model.compile()
+    real = mnist_like(32)
+    fake = numpy(model.generator(model.noise(32), training=False))  # fixed: G is not trained
+
+    def loss():
+        p_real = model.discriminator(real, training=False)
+        p_fake = model.discriminator(fake, training=False)
+        return float(gan.discriminator_loss(p_real, p_fake))
+
+    before = loss()
+    weights = model.discriminator.trainable_variables
+    for _ in range(5):
+        value, grads = autodiff.value_and_grad(
+            lambda: gan.discriminator_loss(
+                model.discriminator(real, training=True), model.discriminator(fake, training=True)
+            ),
+            weights,
+        )
+        model.d_optimizer.apply(grads, weights)
+    assert loss() < before - 0.05
+
+
+class RecordGenerator(keras.callbacks.Callback):
+    """Keeps G's trainable weights after every training step."""
+
+    def __init__(self):
+        super().__init__()
+        self.steps = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps.append(values(self.model.generator.trainable_variables))
+
+
+def test_the_averaged_generator_is_the_moving_average_of_its_weights():
+    decay = 0.6
+    cfg = gan.GANConfig(latent_dim=8, seed=3, generator_average=decay)
+    recorder = RecordGenerator()
+    model = dcgan.train_digit_gan(
+        cfg, epochs=2, batch_size=32, images=mnist_like(64), filters=8, callbacks=[recorder]
+    )
+    assert len(recorder.steps) == 4
+    average = recorder.steps[0]  # the average starts at the first step's weights
+    for step in recorder.steps[1:]:
+        average = [decay * a + (1 - decay) * w for a, w in zip(average, step)]
+    after = values(model.generator.trainable_variables)
+    for expected, got in zip(average, after):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert max(float(np.abs(g - w).max()) for g, w in zip(after, recorder.steps[-1])) > 1e-5
+    # Without averaging G keeps its last step's weights.
+    plain = RecordGenerator()
+    model = dcgan.train_digit_gan(
+        replace(cfg, generator_average=0.0),
+        epochs=2,
+        batch_size=32,
+        images=mnist_like(64),
+        filters=8,
+        callbacks=[plain],
+    )
+    for last, got in zip(plain.steps[-1], values(model.generator.trainable_variables)):
+        np.testing.assert_array_equal(got, last)
+
+
+def test_mnist5k_recipe_trains_on_28x28_images_and_survives_save_and_load(tmp_path):
+    cfg = replace(dcgan.MNIST5K_CONFIG, latent_dim=8)
+    model = dcgan.train_digit_gan(cfg, epochs=1, batch_size=32, images=mnist_like(64), filters=8)
+    samples = model.generate(6, seed=2)
+    assert samples.shape == (6, 28, 28, 1) and samples.min() >= -1 and samples.max() <= 1
+    model.save(tmp_path / "gan28.keras")
+    loaded = keras.models.load_model(tmp_path / "gan28.keras")
+    assert loaded.config == model.config and loaded.config.generator_average == 0.99
+    np.testing.assert_allclose(loaded.generate(6, seed=2), samples, atol=1e-6)

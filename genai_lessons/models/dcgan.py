@@ -1,6 +1,8 @@
-"""The lesson's DCGAN recipe for the 8x8 digits, and the function that trains it.
+"""The lesson's DCGAN recipes for the 8x8 and the 28x28 digits, and the function that trains them.
 
-`DIGITS_CONFIG` is the game's settings, `DIGITS_EPOCHS` the training length, and
+`DIGITS_CONFIG` is the game's settings on the 8x8 digits, `DIGITS_EPOCHS` the training length;
+`MNIST5K_CONFIG`, `MNIST5K_EPOCHS`, `MNIST5K_FILTERS` and `MNIST5K_BATCH` are the recipe for the
+4,000 real 28x28 training digits of `image_sets.load_mnist5k`; and
 `train_digit_gan` builds the image networks of `genai_lessons.models.gan_networks`, pairs them in a
 `genai_lessons.models.gan.GAN` and trains it, reproducibly. Lessons 3, 4 and 7 use it, so that they
 compare the same GAN.
@@ -27,6 +29,19 @@ several seeds, what happens with the two rates swapped: the generator collapses 
 digits."""
 
 DIGITS_EPOCHS = 60  # passes over the 1,437 training digits: about 2,700 steps at batch size 32
+
+MNIST5K_CONFIG = GANConfig(
+    latent_dim=32, generator_lr=2e-4, discriminator_lr=1e-3, generator_average=0.99
+)
+"""The DCGAN recipe for the 28x28 digits (images in [-1, 1]): the 8x8 recipe's two time-scale
+rates, a longer noise vector, and G's weights averaged over the last steps (about 1 / (1 - 0.99)
+of them), which lesson 3 measures against the raw weights."""
+
+MNIST5K_EPOCHS = 25  # passes over the 4,000 training digits: 3,125 steps at batch size 32
+MNIST5K_FILTERS = (
+    32  # G: 7x7x64 -> 14x14x32 -> 28x28x16 -> 28x28x1; D: 14x14x16 -> 7x7x32 -> P(real)
+)
+MNIST5K_BATCH = 32  # real images per step
 
 
 def train_digit_gan(

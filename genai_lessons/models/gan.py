@@ -45,6 +45,9 @@ class GANConfig:
     label_smoothing: float = 0.0  # one-sided: the discriminator's target for real data is 1 - this
     generator_loss: str = "non_saturating"  # -log D(G(z)), or "minimax": log(1 - D(G(z)))
     seed: int = 0  # seeds the noise drawn during training
+    generator_average: float = (
+        0.0  # decay of a moving average of G's weights, used after fit; 0: off
+    )
 
     def __post_init__(self):
         check_int("latent_dim", self.latent_dim)
@@ -54,6 +57,7 @@ class GANConfig:
         _check_smoothing(self.label_smoothing)
         check_choice("generator_loss", self.generator_loss, GENERATOR_LOSSES)
         check_seed("seed", self.seed)
+        check_number("generator_average", self.generator_average, 0.0, 1.0, inclusive=(True, False))
 
 
 def _check_smoothing(label_smoothing) -> float:
@@ -151,7 +155,15 @@ class GAN(KeepsSeedState, keras.Model):
         self.d_optimizer = keras.optimizers.Adam(
             cfg.discriminator_lr, beta_1=cfg.beta_1, name="d_adam"
         )
-        self.g_optimizer = keras.optimizers.Adam(cfg.generator_lr, beta_1=cfg.beta_1, name="g_adam")
+        # With generator_average > 0 the optimizer keeps an exponential moving average of G's
+        # weights (Keras's use_ema); `fit` hands G the averaged weights at its end.
+        self.g_optimizer = keras.optimizers.Adam(
+            cfg.generator_lr,
+            beta_1=cfg.beta_1,
+            name="g_adam",
+            use_ema=cfg.generator_average > 0,
+            ema_momentum=cfg.generator_average or 0.99,
+        )
         # Built now so that BackupAndRestore can load their state before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -162,6 +174,18 @@ class GAN(KeepsSeedState, keras.Model):
     def compile_from_config(self, config):
         """A loaded GAN is compiled again with its own optimizers (their state is then loaded)."""
         self.compile()
+
+    def fit(self, *args, **kwargs):
+        """Keras's `fit`; with `config.generator_average` > 0, G then holds its averaged weights.
+
+        The average smooths out the last steps' oscillation of the game (Yazici et al., 2019);
+        snapshots taken during training show the raw weights. Another `fit` goes on from the
+        averaged weights, with the average kept.
+        """
+        history = super().fit(*args, **kwargs)
+        if self.config.generator_average > 0:
+            self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
+        return history
 
     @property
     def metrics(self):
