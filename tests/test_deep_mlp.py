@@ -87,6 +87,24 @@ def test_sigmoid_with_small_weights_vanishes_and_he_relu_does_not():
     assert abs(plain.loss - np.log(10)) < 0.05
 
 
+def test_the_loss_comes_from_the_logits_so_an_exploding_start_is_seen_on_every_backend():
+    x, y = _data(rows=64, features=64, classes=10)
+    model = deep_mlp.build_deep_mlp(activation="relu", init="large")
+    stats = deep_mlp.layer_statistics(model, x, y)
+    # NumPy reference: the last hidden layer's output times the output layer, then log-softmax.
+    last = deep_mlp.hidden_outputs(model)[-1]
+    h = keras.Model(model.inputs[0], model.get_layer(last).output)(x, training=False)
+    output = model.get_layer("probabilities")
+    logits = keras.ops.convert_to_numpy(h).astype(np.float64) @ keras.ops.convert_to_numpy(
+        output.kernel
+    ).astype(np.float64) + keras.ops.convert_to_numpy(output.bias)
+    logits -= logits.max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected = -np.mean(log_p[np.arange(len(y)), y])
+    assert expected > 100 * np.log(10)  # far beyond the 16.1 that clipped probabilities allow
+    assert abs(stats.loss / expected - 1) < 1e-3
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="activation"):
         deep_mlp.build_deep_mlp(activation="softplus")

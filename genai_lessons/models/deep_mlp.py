@@ -165,10 +165,18 @@ def layer_statistics(model: keras.Model, x, y) -> LayerStatistics:
     activation_std = np.array([float(np.std(keras.ops.convert_to_numpy(a))) for a in activations])
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     kernels = [layer.kernel for layer in dense]
+    last_hidden = keras.Model(model.inputs[0], model.get_layer(names[-1]).output)
+    output = model.get_layer("probabilities")
+    targets = keras.ops.convert_to_tensor(y.astype(np.int32)[:, None])
 
     def loss():
-        probabilities = model(x, training=False)
-        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, probabilities))
+        # The cross-entropy from the output layer's logits, not from its probabilities: Keras
+        # clips probabilities at 1e-7 (a loss of at most 16.1) except where TensorFlow finds
+        # the logits behind a softmax, so only the logits give the same loss on every backend.
+        h = last_hidden(x, training=False)
+        logits = keras.ops.matmul(h, output.kernel) + output.bias
+        log_p = keras.ops.log_softmax(logits, axis=-1)
+        return -keras.ops.mean(keras.ops.take_along_axis(log_p, targets, axis=-1))
 
     value, grads = autodiff.value_and_grad(loss, kernels)
     gradient_std = np.array([float(np.std(keras.ops.convert_to_numpy(g))) for g in grads])
