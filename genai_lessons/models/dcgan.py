@@ -38,9 +38,8 @@ rates, a longer noise vector, and G's weights averaged over the last steps (abou
 of them), which lesson 3 measures against the raw weights."""
 
 MNIST5K_EPOCHS = 25  # passes over the 4,000 training digits: 3,125 steps at batch size 32
-MNIST5K_FILTERS = (
-    32  # G: 7x7x64 -> 14x14x32 -> 28x28x16 -> 28x28x1; D: 14x14x16 -> 7x7x32 -> P(real)
-)
+# G: 7x7x64 -> 14x14x32 -> 28x28x16 -> 28x28x1; D: 14x14x16 -> 7x7x32 -> P(real)
+MNIST5K_FILTERS = 32
 MNIST5K_BATCH = 32  # real images per step
 
 

@@ -45,9 +45,8 @@ class GANConfig:
     label_smoothing: float = 0.0  # one-sided: the discriminator's target for real data is 1 - this
     generator_loss: str = "non_saturating"  # -log D(G(z)), or "minimax": log(1 - D(G(z)))
     seed: int = 0  # seeds the noise drawn during training
-    generator_average: float = (
-        0.0  # decay of a moving average of G's weights, used after fit; 0: off
-    )
+    # Decay of a moving average of G's weights, which G holds after fit; 0: off.
+    generator_average: float = 0.0
 
     def __post_init__(self):
         check_int("latent_dim", self.latent_dim)
