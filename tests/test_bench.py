@@ -10,6 +10,7 @@ from genai_lessons.course import bench, bench_models, cli
 
 GPTS = {"GPT (lesson 5)", "GPT (lesson 6)"}
 MODELS = GPTS | {"DCGAN (lesson 3)", "VAE (lesson 4)", "diffusion (lesson 7)"}
+MODELS |= {bench_models.MNIST_GAN}
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,36 @@ def test_lesson_6s_gpt_is_the_one_its_notebook_trains_in_full_mode():
         ("dropout", "DROPOUT"),
     ]:
         assert config[key] == value(name), key
+
+
+def test_the_28x28_dcgan_is_the_one_lesson_3_trains_and_its_reference_has_its_shapes():
+    from pathlib import Path
+
+    from genai_lessons.models import dcgan
+
+    contenders = bench_models.contenders(gpt_steps=1, images=64, jit=False, mnist_images=100)
+    ours, fit, _, _ = contenders[(bench_models.MNIST_GAN, "ours")]
+    reference, reference_fit, _, _ = contenders[(bench_models.MNIST_GAN, "reference")]
+    # Lesson 3's recipe: its config, batch, whole batches of 28x28 digits in [-1, 1].
+    assert ours.config == dcgan.MNIST5K_CONFIG and fit["batch_size"] == dcgan.MNIST5K_BATCH == 32
+    assert fit["x"].shape == (96, 28, 28, 1) and fit["x"] is reference_fit["x"]
+    assert fit["x"].min() >= -1 and fit["x"].max() <= 1
+    trained = dcgan.train_digit_gan(
+        dcgan.MNIST5K_CONFIG, epochs=1, images=fit["x"], filters=dcgan.MNIST5K_FILTERS
+    )
+    for network in ("generator", "discriminator"):  # the lesson's networks, weight for weight
+        assert getattr(ours, network).count_params() == getattr(trained, network).count_params()
+        ours_shapes = [w.shape for w in getattr(ours, network).weights]
+        assert ours_shapes == [w.shape for w in getattr(trained, network).weights]
+    # The reference maps the same noise to the same images and the images to one probability.
+    assert reference.generator.input_shape == ours.generator.input_shape == (None, 32)
+    assert reference.generator.output_shape == ours.generator.output_shape == (None, 28, 28, 1)
+    assert reference.discriminator.output_shape == ours.discriminator.output_shape
+    assert reference.lrs == (dcgan.MNIST5K_CONFIG.discriminator_lr, dcgan.MNIST5K_CONFIG.generator_lr)
+    # Lesson 3 trains with these constants (section 8's cell), so the row times its model.
+    notebook = Path(__file__).parents[1].joinpath("notebooks/03_gans.ipynb").read_text()
+    for constant in ("MNIST5K_CONFIG", "MNIST5K_BATCH", "MNIST5K_FILTERS"):
+        assert f"dcgan.{constant}" in notebook, constant
 
 
 def test_the_reference_diffusion_model_matches_lesson_7s_in_size():

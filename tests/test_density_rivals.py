@@ -130,3 +130,21 @@ def test_selection_by_the_judges_frechet_distance():
     assert symmetric.components == mixture.components
     with pytest.raises(ValueError, match="judge"):
         dr.fit_pca_mixture(digits.x_train, dims=(20,), components=(1,), select="frechet")
+
+
+def test_the_same_seed_gives_the_same_mixture_twice_and_on_any_thread_count():
+    from threadpoolctl import threadpool_limits
+
+    from genai_lessons.datasets import image_sets
+
+    digits = image_sets.load_mnist5k(value_range="symmetric").x_train[:1500]
+    fits = []
+    for threads in (1, 2, 2):  # the caller's BLAS and OpenMP thread count, as on other machines
+        with threadpool_limits(threads):
+            mixture = dr.fit_pca_mixture(digits, dims=(40,), components=(8, 16))
+            fits.append((mixture.sample(300, seed=0), mixture.score(digits[:300]), mixture))
+    for samples, scores, mixture in fits[1:]:  # bit for bit, not approximately
+        np.testing.assert_array_equal(samples, fits[0][0])
+        np.testing.assert_array_equal(scores, fits[0][1])
+        assert mixture.grid_scores == fits[0][2].grid_scores
+    assert not np.array_equal(fits[0][0], fits[0][2].sample(300, seed=1))  # the seed matters

@@ -2,10 +2,11 @@
 
 For each backend available (TensorFlow without and with XLA, JAX, PyTorch), it measures the
 machine's float32 matmul ceiling, then trains, interleaved, the course's GPT (lessons 5's and
-6's configs), DCGAN (lesson 3's), VAE (lesson 4's) and diffusion model (lesson 7's) beside the
+6's configs), DCGAN (lesson 3's, on the 8x8 digits and on the 28x28 ones), VAE (lesson 4's) and diffusion model (lesson 7's) beside the
 reference architectures of `genai_lessons.course.reference` at the same sizes (the contenders are
 built in `genai_lessons.course.bench_models`), and reports medians
-of several repeats: milliseconds per unit (a GPT step, an epoch of the 1,437 training digits)
+of several repeats: milliseconds per unit (a GPT step, an epoch of the 1,437 8x8 training
+digits or of the 4,000 28x28 ones)
 in wall time and in CPU time, their ratios ours/reference, and the GPTs' model FLOPs
 utilisation (MFU: the step's FLOPs per second over the matmul ceiling). Ratios of interleaved
 runs hold on a busy machine; absolute figures do not, so the load average is printed with them.
@@ -37,11 +38,12 @@ class Plan:
     repeats: int = 5  # interleaved rounds; medians are reported
     gpt_steps: int = 20  # GPT steps per measurement
     images: int = 1437  # training digits per epoch (all of them)
+    mnist_images: int = 4000  # 28x28 training digits per epoch of the 28x28 DCGAN (all of them)
     matmul_size: int = 1024
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(repeats=1, gpt_steps=2, images=128, matmul_size=512)
+        return cls(repeats=1, gpt_steps=2, images=128, mnist_images=64, matmul_size=512)
 
 
 def gpt_step_flops(batch: int | None = None, **config) -> float:
@@ -99,7 +101,7 @@ def measure(plan: Plan | None = None, jit: bool = False) -> dict:
     settings.seed_everything(0)
     import keras
 
-    contenders = bench_models.contenders(plan.gpt_steps, plan.images, jit)
+    contenders = bench_models.contenders(plan.gpt_steps, plan.images, jit, plan.mnist_images)
     timer = _EpochTimer()
     for model, fit, _, _ in contenders.values():  # compile and warm up
         model.fit(**fit, epochs=1, shuffle=False, verbose=0)

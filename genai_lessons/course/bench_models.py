@@ -1,8 +1,9 @@
 """The models `genai_lessons.course.bench` times: each course model at its lesson's config beside the
 reference architecture of `genai_lessons.course.reference` at the same sizes, with its training data.
 
-The GPTs train on random token ids (speed does not depend on the text); the image models on
-the 1,437 training digits, at their lessons' batch sizes.
+The GPTs train on random token ids (speed does not depend on the text); the 8x8 image models on
+the 1,437 training digits, the 28x28 DCGAN on mnist5k's 4,000 training digits, at their lessons'
+batch sizes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ GPTS = {
         16,
     ),
 }
+MNIST_GAN = "DCGAN 28x28 (lesson 3)"  # the row of lesson 3's mnist5k recipe
 DIFFUSION_CONFIG = dict(data_shape=(8, 8, 1), steps=200, width=32, embedding_dim=64)
 
 
@@ -86,6 +88,34 @@ def _image_models(images: int, jit: bool) -> dict:
     }
 
 
+def _mnist_gans(images: int, jit: bool) -> dict:
+    """Lesson 3's 28x28 DCGAN (`dcgan.MNIST5K_CONFIG`, its filters and batch) beside keras.io's
+    DCGAN recipe at the same sizes, both on the first `images` mnist5k training digits."""
+    from genai_lessons.course import reference
+    from genai_lessons.datasets import image_sets
+    from genai_lessons.models import dcgan, gan, gan_networks
+
+    batch = dcgan.MNIST5K_BATCH
+    digits = image_sets.load_mnist5k(value_range="symmetric").x_train[:images]
+    fit = dict(x=digits[: len(digits) // batch * batch].astype("float32"), batch_size=batch)
+    config = dcgan.MNIST5K_CONFIG
+    nets = gan_networks.ImageNetworkConfig(
+        latent_dim=config.latent_dim, image_size=28, channels=1, filters=dcgan.MNIST5K_FILTERS
+    )
+    ours = gan.GAN(
+        gan_networks.build_image_generator(nets), gan_networks.build_image_discriminator(nets), config
+    )
+    ours.compile(jit_compile=jit)
+    # The reference at the same sizes and rates (D 1e-3, G 2e-4), without weight averaging:
+    # keras.io's example has none, so the row also shows what the average costs per epoch.
+    ref = reference.ReferenceGAN(
+        config.latent_dim, 28, 1, dcgan.MNIST5K_FILTERS, (config.discriminator_lr, config.generator_lr)
+    )
+    ref.compile(jit_compile=jit)
+    name = MNIST_GAN
+    return {(name, "ours"): (ours, fit, 1, "epoch"), (name, "reference"): (ref, fit, 1, "epoch")}
+
+
 def reference_diffusion():
     """keras.io's DDIM recipe at the size of lesson 7's model: the same widths (32 filters at
     full resolution, 64 at half) and one residual block per resolution, built."""
@@ -97,8 +127,12 @@ def reference_diffusion():
     return model
 
 
-def contenders(gpt_steps: int, images: int, jit: bool) -> dict:
+def contenders(gpt_steps: int, images: int, jit: bool, mnist_images: int = 4000) -> dict:
     """{(model, side): (model, fit keyword arguments, units per measurement, unit)}: GPTs
-    trained `gpt_steps` steps per measurement, image models an epoch of `images` digits; `jit`
-    compiles every model with XLA."""
-    return {**_gpts(gpt_steps, jit), **_image_models(images, jit)}
+    trained `gpt_steps` steps per measurement, 8x8 image models an epoch of `images` digits, the
+    28x28 DCGAN an epoch of `mnist_images` digits; `jit` compiles every model with XLA."""
+    return {
+        **_gpts(gpt_steps, jit),
+        **_image_models(images, jit),
+        **_mnist_gans(mnist_images, jit),
+    }
