@@ -124,7 +124,10 @@ def test_the_28x28_dcgan_is_the_one_lesson_3_trains_and_its_reference_has_its_sh
     assert reference.generator.input_shape == ours.generator.input_shape == (None, 32)
     assert reference.generator.output_shape == ours.generator.output_shape == (None, 28, 28, 1)
     assert reference.discriminator.output_shape == ours.discriminator.output_shape
-    assert reference.lrs == (dcgan.MNIST5K_CONFIG.discriminator_lr, dcgan.MNIST5K_CONFIG.generator_lr)
+    assert reference.lrs == (
+        dcgan.MNIST5K_CONFIG.discriminator_lr,
+        dcgan.MNIST5K_CONFIG.generator_lr,
+    )
     # Lesson 3 trains with these constants (section 8's cell), so the row times its model.
     notebook = Path(__file__).parents[1].joinpath("notebooks/03_gans.ipynb").read_text()
     for constant in ("MNIST5K_CONFIG", "MNIST5K_BATCH", "MNIST5K_FILTERS"):

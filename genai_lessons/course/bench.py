@@ -2,14 +2,14 @@
 
 For each backend available (TensorFlow without and with XLA, JAX, PyTorch), it measures the
 machine's float32 matmul ceiling, then trains, interleaved, the course's GPT (lessons 5's and
-6's configs), DCGAN (lesson 3's, on the 8x8 digits and on the 28x28 ones), VAE (lesson 4's) and diffusion model (lesson 7's) beside the
-reference architectures of `genai_lessons.course.reference` at the same sizes (the contenders are
-built in `genai_lessons.course.bench_models`), and reports medians
-of several repeats: milliseconds per unit (a GPT step, an epoch of the 1,437 8x8 training
-digits or of the 4,000 28x28 ones)
-in wall time and in CPU time, their ratios ours/reference, and the GPTs' model FLOPs
-utilisation (MFU: the step's FLOPs per second over the matmul ceiling). Ratios of interleaved
-runs hold on a busy machine; absolute figures do not, so the load average is printed with them.
+6's configs), DCGAN (lesson 3's, on the 8x8 digits and on the 28x28 ones), VAE (lesson 4's)
+and diffusion model (lesson 7's) beside the reference architectures of
+`genai_lessons.course.reference` at the same sizes (the contenders are built in
+`genai_lessons.course.bench_models`), and reports medians of several repeats: milliseconds per
+unit (a GPT step, an epoch of the 1,437 8x8 training digits or of the 4,000 28x28 ones) in wall
+time and in CPU time, their ratios ours/reference, and the GPTs' model FLOPs utilisation (MFU:
+the step's FLOPs per second over the matmul ceiling). Ratios of interleaved runs hold on a busy
+machine; absolute figures do not, so the load average is printed with them.
 Another backend runs in a subprocess (Keras picks its backend once per process).
 """
 

@@ -103,13 +103,19 @@ def _mnist_gans(images: int, jit: bool) -> dict:
         latent_dim=config.latent_dim, image_size=28, channels=1, filters=dcgan.MNIST5K_FILTERS
     )
     ours = gan.GAN(
-        gan_networks.build_image_generator(nets), gan_networks.build_image_discriminator(nets), config
+        gan_networks.build_image_generator(nets),
+        gan_networks.build_image_discriminator(nets),
+        config,
     )
     ours.compile(jit_compile=jit)
     # The reference at the same sizes and rates (D 1e-3, G 2e-4), without weight averaging:
     # keras.io's example has none, so the row also shows what the average costs per epoch.
     ref = reference.ReferenceGAN(
-        config.latent_dim, 28, 1, dcgan.MNIST5K_FILTERS, (config.discriminator_lr, config.generator_lr)
+        config.latent_dim,
+        28,
+        1,
+        dcgan.MNIST5K_FILTERS,
+        (config.discriminator_lr, config.generator_lr),
     )
     ref.compile(jit_compile=jit)
     name = MNIST_GAN
