@@ -367,3 +367,56 @@ def test_ddim_from_t_minus_one_avoids_the_amplified_first_estimate():
     assert np.abs(clipped.mean(axis=0) - MEAN).max() < error / 3  # bounded, not removed
     with pytest.raises(ValueError, match="start"):
         diffusion_samplers.ddim_sample(noise_fn, schedule, shape, 20, start=201)
+
+
+# --------------------------------------------------------------------------- pixel patches
+
+
+def test_fold_pixels_puts_each_patch_in_the_channels_and_unfold_inverts_it():
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(3, 6, 4, 2)).astype("float32")
+    inputs = keras.Input((6, 4, 2))
+    folded = diffusion.fold_pixels(inputs, 2, (6, 4, 2), "fold")
+    restored = diffusion.unfold_pixels(folded, 2, (6, 4, 2), "unfold")
+    f, r = keras.Model(inputs, [folded, restored])(x)
+    f, r = convert_to_numpy(f), convert_to_numpy(r)
+    # Reference, one entry at a time: channel (i * patch + j) * c + k of position (a, b).
+    expected = np.zeros((3, 3, 2, 8), "float32")
+    for a in range(3):
+        for b in range(2):
+            for i in range(2):
+                for j in range(2):
+                    for k in range(2):
+                        expected[:, a, b, (i * 2 + j) * 2 + k] = x[:, 2 * a + i, 2 * b + j, k]
+    np.testing.assert_array_equal(f, expected)
+    np.testing.assert_array_equal(r, x)
+
+
+def test_a_patched_denoiser_maps_28x28_images_to_noise_and_survives_a_round_trip(tmp_path):
+    config = diffusion.DiffusionConfig(
+        data_shape=(28, 28, 1), steps=20, width=8, embedding_dim=8, patch=2, num_classes=3
+    )
+    model = diffusion.build_diffusion(config)
+    assert model.denoiser.get_layer("fold").output.shape == (None, 14, 14, 4)
+    assert model.denoiser.get_layer("middle_conv1").output.shape == (None, 7, 7, 16)
+    x = np.random.default_rng(12).normal(size=(2, 28, 28, 1))
+    assert model.predict_noise(x, [3, 20], [0, 3]).shape == (2, 28, 28, 1)
+    path = tmp_path / "patched.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.config == config
+    np.testing.assert_allclose(
+        loaded.predict_noise(x, 5, [1, 2]), model.predict_noise(x, 5, [1, 2]), atol=1e-6
+    )
+    # patch 1 builds the unpatched network: the same layers, names and weights as before
+    plain = diffusion.build_diffusion(TINY_IMAGES)
+    assert "fold" not in [layer.name for layer in plain.denoiser.layers]
+    assert plain.denoiser.get_layer("noise").filters == 1
+
+
+@pytest.mark.parametrize(
+    "shape, patch", [((28, 28, 1), 0), ((12, 12, 1), 4), ((28, 28, 1), 3), ((8, 12, 1), 4)]
+)
+def test_a_patch_that_does_not_tile_the_image_twice_is_refused(shape, patch):
+    with pytest.raises(ValueError, match="patch"):
+        diffusion.DiffusionConfig(data_shape=shape, patch=patch)
