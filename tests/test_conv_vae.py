@@ -70,7 +70,9 @@ def test_training_steps_lower_the_loss_on_a_fixed_batch():
     model = conv_vae.build_conv_vae(TINY)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     before = float(convert_to_numpy(model.compute_loss(images, None, model(images))))
-    for _ in range(30):
+    # 100 steps: the loss falls to about 0.37 of its start on TensorFlow and 0.62 on JAX (whose
+    # initial weights differ), so 0.8 holds on every backend with a margin.
+    for _ in range(100):
         model.train_on_batch(images)
     after = float(convert_to_numpy(model.compute_loss(images, None, model(images))))
     assert after < 0.8 * before, (before, after)
