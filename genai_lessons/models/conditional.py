@@ -156,14 +156,8 @@ def train_conditional_vae(
     images = check_images("images", images, config.image_shape, value_range="unit")
     labels = _labels(labels, config.num_classes, len(images))
     model = build_conditional_vae(config)
-    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
-    history = model.fit(
-        {"images": images, "labels": labels},
-        epochs=train.epochs,
-        batch_size=train.batch_size,
-        shuffle=True,
-        callbacks=list(callbacks),
-        verbose=verbose,
+    history = vae.compile_and_fit(
+        model, {"images": images, "labels": labels}, train, callbacks, verbose
     )
     return model, history
 

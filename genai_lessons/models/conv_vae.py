@@ -157,13 +157,5 @@ def train_conv_vae(
             "labels": conditional._labels(labels, config.num_classes, len(images)),
         }
     model = build_conv_vae(config)
-    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
-    history = model.fit(
-        inputs,
-        epochs=train.epochs,
-        batch_size=train.batch_size,
-        shuffle=True,
-        callbacks=list(callbacks),
-        verbose=verbose,
-    )
+    history = vae.compile_and_fit(model, inputs, train, callbacks, verbose)
     return model, history

@@ -288,13 +288,27 @@ def train_vae(
         validation = check_images("validation", validation, config.image_shape, value_range="unit")
     check_int("verbose", verbose, 0, 2)
     vae = build_vae(config)
-    vae.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
-    history = vae.fit(
+    history = compile_and_fit(
+        vae,
         images,
-        epochs=train.epochs,
-        batch_size=train.batch_size,
-        shuffle=True,
+        train,
         validation_data=(validation,) if validation is not None else None,
         verbose=verbose,
     )
     return vae, history
+
+
+def compile_and_fit(model, inputs, train: TrainConfig, callbacks=(), verbose=0, **fit_options):
+    """Compile a VAE-family model with Adam at `train.learning_rate` and fit it on `inputs`
+    for `train.epochs` shuffled epochs of `train.batch_size` (the one recipe of every VAE builder).
+    Returns the Keras history."""
+    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
+    return model.fit(
+        inputs,
+        epochs=train.epochs,
+        batch_size=train.batch_size,
+        shuffle=True,
+        callbacks=list(callbacks),
+        verbose=verbose,
+        **fit_options,
+    )
