@@ -48,18 +48,19 @@ class ConditionalVAEConfig:
         check_int("num_classes", self.num_classes, minimum=2)
 
 
-def _inputs(config: ConditionalVAEConfig):
+def label_inputs(num_classes: int):
+    """The class input of a conditional network: (the int labels Input, its one-hot encoding)."""
     labels = keras.Input(shape=(), dtype="int32", name="labels")
-    one_hot = keras.layers.CategoryEncoding(
-        config.num_classes, output_mode="one_hot", name="one_hot"
-    )(labels)
+    one_hot = keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(
+        labels
+    )
     return labels, one_hot
 
 
 def build_conditional_encoder(config: ConditionalVAEConfig = ConditionalVAEConfig()) -> keras.Model:
     """(images (batch, h, w, c), labels (batch,) int) -> [z_mean, z_log_var], each (batch, latent_dim)."""
     images = keras.Input(shape=config.image_shape, name="images")
-    labels, one_hot = _inputs(config)
+    labels, one_hot = label_inputs(config.num_classes)
     x = keras.layers.Concatenate(name="pixels_and_class")([keras.layers.Flatten()(images), one_hot])
     for i, units in enumerate(config.hidden_units):
         x = keras.layers.Dense(units, activation="relu", name=f"hidden_{i}")(x)
@@ -71,7 +72,7 @@ def build_conditional_encoder(config: ConditionalVAEConfig = ConditionalVAEConfi
 def build_conditional_decoder(config: ConditionalVAEConfig = ConditionalVAEConfig()) -> keras.Model:
     """(z (batch, latent_dim), labels (batch,) int) -> images (batch, h, w, c) in [0, 1]."""
     code = keras.Input(shape=(config.latent_dim,), name="z")
-    labels, one_hot = _inputs(config)
+    labels, one_hot = label_inputs(config.num_classes)
     x = keras.layers.Concatenate(name="code_and_class")([code, one_hot])
     for i, units in enumerate(reversed(config.hidden_units)):
         x = keras.layers.Dense(units, activation="relu", name=f"hidden_{i}")(x)

@@ -54,14 +54,6 @@ class ConvVAEConfig:
         check_seed("seed", self.seed)
 
 
-def _class_inputs(config: ConvVAEConfig):
-    labels = keras.Input(shape=(), dtype="int32", name="labels")
-    one_hot = keras.layers.CategoryEncoding(
-        config.num_classes, output_mode="one_hot", name="one_hot"
-    )(labels)
-    return labels, one_hot
-
-
 def build_conv_encoder(config: ConvVAEConfig | None = None, **overrides) -> keras.Model:
     """images (batch, h, w, c) [and labels (batch,) int when conditional] -> [z_mean, z_log_var],
     each (batch, latent_dim)."""
@@ -75,7 +67,7 @@ def build_conv_encoder(config: ConvVAEConfig | None = None, **overrides) -> kera
     x = keras.layers.Flatten()(x)
     inputs = images
     if config.num_classes is not None:
-        labels, one_hot = _class_inputs(config)
+        labels, one_hot = conditional.label_inputs(config.num_classes)
         x = keras.layers.Concatenate(name="features_and_class")([x, one_hot])
         inputs = [images, labels]
     x = keras.layers.Dense(config.dense_units, activation="relu", name="hidden")(x)
@@ -92,7 +84,7 @@ def build_conv_decoder(config: ConvVAEConfig | None = None, **overrides) -> kera
     code = keras.Input(shape=(config.latent_dim,), name="z")
     x, inputs = code, code
     if config.num_classes is not None:
-        labels, one_hot = _class_inputs(config)
+        labels, one_hot = conditional.label_inputs(config.num_classes)
         x = keras.layers.Concatenate(name="code_and_class")([code, one_hot])
         inputs = [code, labels]
     first, second = config.filters
