@@ -37,8 +37,6 @@ class DiffusionConfig:
     steps: int = 200  # T, the number of noising steps
     schedule: str = "cosine"  # how the noise grows: "cosine" (Nichol & Dhariwal) or "linear" (DDPM)
     width: int = 128  # hidden units (points) or filters of the first block (images)
-    patch: int = 1  # images: patch x patch pixels folded into channels before the U-Net (28x28
-    # digits at patch 2 run it at 14x14 with 4 channels: a quarter of the positions to compute)
     depth: int = 3  # hidden layers of the point MLP (unused for images)
     embedding_dim: int = 64  # size of the step (and class) embedding
     num_classes: int = 0  # > 0: class-conditional, with one extra "no class" label for guidance
@@ -52,12 +50,10 @@ class DiffusionConfig:
                 f"data_shape must be (features,) or (height, width, channels) of "
                 f"positive ints, got {self.data_shape!r}"
             )
-        check_int("patch", self.patch)
-        if len(shape) == 3 and (shape[0] % (2 * self.patch) or shape[1] % (2 * self.patch)):
+        if len(shape) == 3 and (shape[0] % 2 or shape[1] % 2):
             raise ValueError(
-                f"data_shape must have height and width divisible by 2 * patch (the pixel "
-                f"patches, then one 2x downsampling), got {self.data_shape!r} with "
-                f"patch={self.patch!r}"
+                f"data_shape must have even height and width (one 2x downsampling), "
+                f"got {self.data_shape!r}"
             )
         check_int("steps", self.steps, minimum=2)
         check_choice("schedule", self.schedule, SCHEDULES)
@@ -217,43 +213,19 @@ def _block(x, e, filters: int, name: str):
     return layers.Add(name=f"{name}_out")([h, skip])
 
 
-def fold_pixels(x, patch: int, shape, name: str):
-    """Keras layers that fold each patch x patch block of pixels into the channels:
-    (batch, h, w, c) -> (batch, h / patch, w / patch, patch * patch * c), where channel
-    (i * patch + j) * c + k of position (a, b) is pixel (patch * a + i, patch * b + j), channel k."""
-    h, w, c = shape
-    x = layers.Reshape((h // patch, patch, w // patch, patch, c), name=f"{name}_split")(x)
-    x = layers.Permute((1, 3, 2, 4, 5), name=f"{name}_order")(x)
-    return layers.Reshape((h // patch, w // patch, patch * patch * c), name=name)(x)
-
-
-def unfold_pixels(x, patch: int, shape, name: str):
-    """The inverse of `fold_pixels`: (batch, h / patch, w / patch, patch * patch * c) -> (batch, h, w, c)."""
-    h, w, c = shape
-    x = layers.Reshape((h // patch, w // patch, patch, patch, c), name=f"{name}_split")(x)
-    x = layers.Permute((1, 3, 2, 4, 5), name=f"{name}_order")(x)
-    return layers.Reshape((h, w, c), name=name)(x)
-
-
 def build_image_denoiser(config: DiffusionConfig) -> keras.Model:
     """A tiny U-Net noise predictor: [x_t (batch, h, w, c), t (batch,), (label)] -> (batch, h, w, c).
 
     One block at full resolution, one at half resolution (twice the filters), and one back at
-    full resolution fed with the upsampled features and, by a skip connection, the first block's.
-    With `patch` > 1 the U-Net runs on patches folded into channels (`fold_pixels`) and its
-    output is unfolded back to pixels: each position predicts the noise of its patch."""
+    full resolution fed with the upsampled features and, by a skip connection, the first block's."""
     x_t = keras.Input(config.data_shape, name="noisy")
     condition, e = _condition(config)
-    width, patch = config.width, config.patch
-    x = x_t if patch == 1 else fold_pixels(x_t, patch, config.data_shape, "fold")
-    high = _block(x, e, width, "down")
+    width = config.width
+    high = _block(x_t, e, width, "down")
     low = _block(layers.AveragePooling2D(2, name="pool")(high), e, 2 * width, "middle")
     up = layers.UpSampling2D(name="upsample")(low)
     h = _block(layers.Concatenate(name="skip")([up, high]), e, width, "up")
-    channels = patch * patch * config.data_shape[-1]
-    noise = layers.Conv2D(channels, 1, name="noise" if patch == 1 else "patch_noise")(h)
-    if patch > 1:
-        noise = unfold_pixels(noise, patch, config.data_shape, "noise")
+    noise = layers.Conv2D(config.data_shape[-1], 1, name="noise")(h)
     return keras.Model([x_t, *condition], noise, name="image_denoiser")
 
 
