@@ -315,3 +315,85 @@ def test_generate_with_top_p_and_penalty(gpt):
         G.generate(gpt, prompt, 3, top_p=0.0)
     with pytest.raises(ValueError, match="repetition_penalty"):
         G.generate(gpt, prompt, 3, repetition_penalty=0.5)
+
+
+def _cached_reference(model, prompt, max_new, temperature, seed, banned=None):
+    """The rule of `sample_many` for one row, written with full forward passes: the window
+    starts at `start`; when it would exceed the context, it restarts at the last context/2
+    tokens; a banned token is cut and the next one drawn again from the shorter row (the
+    window start kept, or moved back to the last context/2 tokens if the cut passes it)."""
+    context, ids = TINY.context, [int(i) for i in prompt]
+    rng = np.random.default_rng(seed)
+    start = max(0, len(ids) - context)
+    while len(ids) < len(prompt) + max_new:
+        if len(ids) - start > context:
+            start = len(ids) - context // 2
+        ids.append(
+            G._pick(full_logits(model, ids[start:])[-1].astype(float), temperature, None, rng)
+        )
+        if ids[-1] == banned:
+            del ids[-1]
+            if len(ids) - 1 < start:
+                start = max(0, len(ids) - context // 2)
+    return ids
+
+
+@pytest.mark.filterwarnings("ignore:You are using a softmax over axis")
+def test_sample_many_greedy_rows_equal_generate_with_the_cache_restarts_included(gpt):
+    prompts = [[1], [2, 3, 4, 5], list((np.arange(TINY.context) * 7) % VOCAB)]  # the last: full
+    rows = G.sample_many(gpt, prompts, 3 * TINY.context, temperature=0)
+    for prompt, row in zip(prompts, rows):
+        expected = G.generate(gpt, prompt, 3 * TINY.context, temperature=0, cache=True)
+        np.testing.assert_array_equal(row, expected)
+        reference = _cached_reference(gpt, prompt, 3 * TINY.context, 0.0, 0)
+        np.testing.assert_array_equal(row, reference)
+
+
+def test_sample_many_stops_rows_and_is_seeded(gpt):
+    prompts = [[1, 2], [3], [4, 4, 4]]
+
+    def stop(ids):
+        return ids[-1] == 0
+
+    first = G.sample_many(gpt, prompts, 20, temperature=1.5, seed=5, stop=stop)
+    again = G.sample_many(gpt, prompts, 20, temperature=1.5, seed=5, stop=stop)
+    for prompt, row, other in zip(prompts, first, again):
+        np.testing.assert_array_equal(row, other)
+        np.testing.assert_array_equal(row[: len(prompt)], prompt)
+        new = list(row[len(prompt) :])
+        assert 1 <= len(new) <= 20 and (len(new) == 20 or new[-1] == 0)
+        assert 0 not in new[:-1]  # a row ends at its first stop
+    assert any(len(row) - len(p) < 20 for p, row in zip(prompts, first))  # some rows stopped
+
+
+@pytest.mark.filterwarnings("ignore:You are using a softmax over axis")
+@pytest.mark.parametrize("prompt", [[1], [4, 9, 2, 2, 7]])
+def test_sample_many_rewind_draws_again_and_keeps_the_cache_right(gpt, prompt):
+    """A rewind that cuts every banned token: the row equals a reference with full forward
+    passes and the same draws, over rows long enough to restart the cache; the banned token
+    never stays, and a rewind asking to cut into the prompt stops at the prompt."""
+    steps = 3 * TINY.context
+    (free,) = G.sample_many(gpt, [prompt], steps, temperature=1.0, seed=2)
+    banned, calls = int(np.bincount(free[len(prompt) :]).argmax()), []  # the most drawn token
+
+    def reject(row, ids):
+        calls.append(row)
+        if ids[-1] != banned:
+            return None
+        return 0 if len(ids) == len(prompt) + 1 else len(ids) - 1  # 0: into the prompt
+
+    (row,) = G.sample_many(gpt, [prompt], steps, temperature=1.0, seed=2, rewind=reject)
+    np.testing.assert_array_equal(row[: len(prompt)], prompt)
+    assert banned not in list(row[len(prompt) :]) and len(row) == len(prompt) + steps
+    reference = _cached_reference(gpt, prompt, steps, 1.0, 2, banned)
+    np.testing.assert_array_equal(row, reference)
+    assert len(calls) > steps  # some draws were rejected and drawn again
+
+
+def test_sample_many_bad_arguments(gpt):
+    with pytest.raises(TypeError, match="stop"):
+        G.sample_many(gpt, [[1]], 3, stop="yes")
+    with pytest.raises(TypeError, match="rewind"):
+        G.sample_many(gpt, [[1]], 3, rewind=3)
+    with pytest.raises(ValueError, match="prompts"):
+        G.sample_many(gpt, [[]], 3)

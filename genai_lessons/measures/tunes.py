@@ -167,6 +167,63 @@ def bar_validity(tune: str) -> float:
     return float(np.mean(fits))
 
 
+_SEPARATOR = re.compile(r"\|\]|\[\||[|:]+|\[(?=\d)")  # bar lines, as `datasets.music.bars` splits
+_NOTE = re.compile(r"[A-Ga-gz]")
+
+
+def misfit_bar(tune: str) -> int | None:
+    """For sampling with a meter constraint: where the bar just finished starts, if it does not
+    fit the meter; None if it fits or no bar was just finished.
+
+    `tune` is a tune's text as written so far (header included). A bar counts as finished when
+    the last character follows a bar line without extending it (so `|:` or `|]` are read whole),
+    or when the text ends with a blank line (the end of the tune). The bar is judged by the
+    rule of `bar_validity`: its length (music21's tokenizer, on the header and this bar alone)
+    equals the meter's, or is shorter at a section boundary (the first bar; a bar line other
+    than `|` before or after it, an ending `|1`, `|[2` included; the last bar of the tune).
+    A sampler that gets an index back cuts the text there and samples the bar again.
+    """
+    _check_text("tune", tune)
+    header = re.search(r"(?m)^K:.*\n", tune)
+    if header is None or normalised_meter(header_field(tune, "M") or "") is None:
+        return None
+    body = tune[header.end() :]
+    separators = list(_SEPARATOR.finditer(body))
+    if tune.endswith("\n\n"):  # the tune's last bar: it may be short, not long
+        begin = separators[-1].end() if separators else 0
+        end, boundary = len(body), True
+    else:
+        closing = [m for m in separators if m.end() == len(body) - 1]
+        if not closing or body[-1] in "|:]":
+            return None
+        before = [m for m in separators if m.end() <= closing[0].start()]
+        begin, end = (before[-1].end() if before else 0), closing[0].start()
+        plain_before, last = False, 0  # as `bar_lengths`: a `|` after an empty bar does not count
+        for m in before:
+            if _NOTE.search(body[last : m.start()]) or m.group().strip() != "|":
+                plain_before = m.group().strip() == "|"
+            last = m.end()
+        boundary = (
+            not _NOTE.search(body[:begin])  # the first bar: a pick-up
+            or not plain_before
+            or closing[0].group().strip() != "|"
+            or body[-1] in "[0123456789"  # an ending follows
+        )
+    bar = body[begin:end]
+    if not _NOTE.search(bar):
+        return None
+    try:
+        rows = bar_lengths(tune[: header.end()] + bar.strip() + "\n")
+    except ValueError:
+        return None
+    if not rows:
+        return None
+    length, full = sum(row[0] for row in rows), rows[0][1]
+    if np.isclose(length, full) or (boundary and length < full):
+        return None
+    return header.end() + begin
+
+
 def scale_share(midi, key: str) -> float:
     """The share of notes (MIDI numbers) whose pitch class is in the key's scale; NaN if none."""
     midi = np.asarray(midi, dtype=float).ravel()

@@ -20,7 +20,7 @@ import numpy as np
 from keras import ops
 
 from genai_lessons.core.array_checks import check_ids
-from genai_lessons.core.validation import check_int, check_number, check_seed, check_type
+from genai_lessons.core.validation import check_int, check_number, check_seed, check_type, describe
 from genai_lessons.models.transformer import PositionalEmbedding, TransformerBlock
 
 
@@ -338,3 +338,83 @@ def heads_removed(model: keras.Model, heads):
     finally:
         for variable, values in reversed(saved):
             variable.assign(values)
+
+
+def sample_many(
+    model: keras.Model,
+    prompts,
+    max_new: int,
+    temperature: float = 1.0,
+    seed: int = 0,
+    stop=None,
+    rewind=None,
+) -> list[np.ndarray]:
+    """Continue several prompts at once, one token per step each, with the key/value cache.
+
+    Every row runs through one compiled `CachedDecoder` step per token, with the rule of
+    `generate(cache=True)`: a row's cache holds at most `context` tokens, and when it is full
+    it is rebuilt from the row's last context/2 tokens (fed one per step, while the other
+    rows go on). So each prediction sees at least context/2 tokens back (fewer only at the
+    start) and at most `context`, as in `next_token_losses`.
+
+    Args:
+        model: a model from `build_gpt`.
+        prompts: a list of 1D sequences of token ids, at least one id each.
+        max_new: the most tokens a row may add (a row is cut there).
+        temperature: logits are divided by it before sampling (0: the most likely token).
+        seed: the sampling seed; one generator draws for the rows in order at each step.
+        stop: None, or `stop(ids) -> bool` called after each new token with the row's ids
+            (a list); True ends the row.
+        rewind: None, or `rewind(row, ids) -> int | None` called after each new token (before
+            `stop`): an int shortens the row to that many ids (never into its prompt), and
+            generation goes on from there, e.g. to reject a span and sample it again.
+
+    Returns:
+        One int32 array per prompt: the prompt followed by its new ids.
+    """
+    context = _context_of(model)
+    vocab_size = model.output_shape[-1]
+    rows = [
+        [int(i) for i in check_ids(f"prompts[{n}]", p, vocab_size)] for n, p in enumerate(prompts)
+    ]
+    check_int("max_new", max_new, 0)
+    temperature = check_number("temperature", temperature, 0.0)
+    check_seed("seed", seed)
+    for name, function in (("stop", stop), ("rewind", rewind)):
+        if function is not None and not callable(function):
+            raise TypeError(f"{name} must be a function or None, got {describe(function)}")
+    rng = np.random.default_rng(seed)
+    decoder = _DECODERS.get(model) or _DECODERS.setdefault(model, CachedDecoder(model))
+    fixed = [len(ids) for ids in rows]
+    limit = [len(ids) + max_new for ids in rows]
+    done = [max_new == 0 for _ in rows]
+    start = [max(0, len(ids) - context) for ids in rows]  # ids[start:] feed the cache
+    fed = [0] * len(rows)  # how many of them it holds
+    buffers = decoder.empty(len(rows))
+    tokens, positions = np.zeros((len(rows), 1), np.int32), np.zeros(len(rows), np.int32)
+    while not all(done):
+        for i, ids in enumerate(rows):
+            if not done[i] and fed[i] == context:  # full: restart from the last half
+                start[i], fed[i] = len(ids) - context // 2, 0
+            tokens[i, 0] = ids[start[i] + fed[i]] if not done[i] else 0
+            positions[i] = fed[i] if not done[i] else 0
+        logits, *buffers = decoder.predict_on_batch([tokens, positions, *buffers])
+        logits = np.asarray(logits, dtype=np.float64)
+        for i, ids in enumerate(rows):
+            if done[i]:
+                continue
+            fed[i] += 1
+            if start[i] + fed[i] < len(ids):  # still feeding the prompt or a restart
+                continue
+            ids.append(_pick(logits[i], temperature, None, rng))
+            if rewind is not None:
+                back = rewind(i, ids)
+                if back is not None:
+                    back = max(int(back), fixed[i])
+                    del ids[back:]
+                    if back - 1 < start[i]:  # before the cache's first token: refill
+                        start[i], fed[i] = max(0, back - context // 2), 0
+                    else:  # the cache still holds ids[start:back - 1]: feed the last again
+                        fed[i] = min(fed[i], back - 1 - start[i])
+            done[i] = len(ids) >= limit[i] or (stop is not None and bool(stop(ids)))
+    return [np.asarray(ids, dtype=np.int32) for ids in rows]
