@@ -397,3 +397,22 @@ def test_sample_many_bad_arguments(gpt):
         G.sample_many(gpt, [[1]], 3, rewind=3)
     with pytest.raises(ValueError, match="prompts"):
         G.sample_many(gpt, [[]], 3)
+
+
+def test_sample_many_prefills_at_few_widths(gpt, monkeypatch):
+    """Prompts of every length from 1 to the context fill the cache through a handful of input
+    widths (powers of two), not one per length: JAX compiles every operation again for each new
+    shape. The rows still equal `generate`'s."""
+    widths, forward = set(), G.cached_forward
+
+    def recording(model, ids, past=None):
+        widths.add(np.shape(ids)[1])
+        return forward(model, ids, past)
+
+    monkeypatch.setattr(G, "cached_forward", recording)
+    prompts = [list((np.arange(n) * 5) % VOCAB) for n in range(1, TINY.context + 1)]
+    rows = G.sample_many(gpt, prompts, 2, temperature=0)
+    assert widths and widths <= {8, TINY.context}, widths
+    for prompt, row in zip(prompts, rows):
+        expected = G.generate(gpt, prompt, 2, temperature=0, cache=True)
+        np.testing.assert_array_equal(row, expected)

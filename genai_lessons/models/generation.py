@@ -346,13 +346,22 @@ def _prefill(model: keras.Model, ids, buffers: list, row: int) -> int:
     token; returns how many slots it filled."""
     if len(ids) == 0:
         return 0
-    _, present = cached_forward(model, [ids])
+    _, present = cached_forward(model, [_padded(ids, _context_of(model))])
     for b, (keys, values) in enumerate(present):
         for j, tensor in ((2 * b, keys), (2 * b + 1, values)):
             if not buffers[j].flags.writeable:
                 buffers[j] = np.array(buffers[j])
-            buffers[j][row, :, : len(ids)] = ops.convert_to_numpy(tensor)[0]
+            buffers[j][row, :, : len(ids)] = ops.convert_to_numpy(tensor)[0, :, : len(ids)]
     return len(ids)
+
+
+def _padded(ids, context: int) -> list[int]:
+    """`ids` padded on the right with token 0 to the next power of two (at least 8, at most
+    `context`). The causal mask keeps the padding out of the real positions' keys and values;
+    the few widths matter on JAX, which compiles every operation again for each new input
+    shape: one width per prompt length filled the memory (about 20 GB in lesson 8)."""
+    width = min(context, max(8, 1 << (len(ids) - 1).bit_length()))
+    return list(ids) + [0] * (width - len(ids))
 
 
 def sample_many(
