@@ -33,6 +33,23 @@ def test_parse_rejects_what_music21_cannot_read():
         tunes.parse(3)
 
 
+def test_parse_refuses_a_note_billions_of_units_long(monkeypatch):
+    """A GPT sample on JAX wrote `D2222222222`: music21 built that note until the kernel died
+    (20 GB). Such a body is refused before music21 sees it; lengths a tune uses still parse."""
+    from music21 import converter
+
+    seen, music21_parse = [], converter.parse
+    monkeypatch.setattr(
+        converter, "parse", lambda text, **kw: seen.append(text) or music21_parse(text, **kw)
+    )
+    head = "M:2/2\nL:1/8\nK:D\n"
+    assert tunes.parse(head + "| D2D2D2222222222-2222cA | d2A2 F2A2 |\n") is None
+    assert seen == []  # refused before music21 saw it
+    long_notes = tunes.parse("M:4/4\nL:1/16\nK:D\n| D16 | A8 F8 | d16 |\n")
+    assert long_notes is not None
+    np.testing.assert_allclose(tunes.note_events(long_notes)[:, 1], [4, 2, 2, 4])
+
+
 def test_bar_lengths_follow_the_written_bar_lines():
     rows = tunes.bar_lengths(WALTZ)
     # pick-up, two full bars, two full bars, the two endings; in quarter notes, 3/4 = 3.
