@@ -64,7 +64,8 @@ def body_of(tune: str) -> str:
 
 
 # No length, tuplet or ending in a real tune needs a number of this many digits; a sampled
-# "D2222222222" asks music21 for a note of billions of units, and building it filled 20 GB.
+# "D2222222222" asks music21 for a note of billions of units, which it builds until the memory
+# runs out (lesson 8's kernel died on JAX, whose draws wrote one).
 _ABSURD_NUMBER = re.compile(r"\d{4,}")
 
 

@@ -359,7 +359,7 @@ def _padded(ids, context: int) -> list[int]:
     """`ids` padded on the right with token 0 to the next power of two (at least 8, at most
     `context`). The causal mask keeps the padding out of the real positions' keys and values;
     the few widths matter on JAX, which compiles every operation again for each new input
-    shape: one width per prompt length filled the memory (about 20 GB in lesson 8)."""
+    shape (measured on lesson 8's GPT: about 70 MB and 2.5 s more for each new length)."""
     width = min(context, max(8, 1 << (len(ids) - 1).bit_length()))
     return list(ids) + [0] * (width - len(ids))
 
