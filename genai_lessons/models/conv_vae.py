@@ -54,9 +54,11 @@ class ConvVAEConfig:
         check_seed("seed", self.seed)
 
 
-def build_conv_encoder(config: ConvVAEConfig | None = None, **overrides) -> keras.Model:
+def build_conv_encoder(
+    config: ConvVAEConfig | None = None, variational: bool = True, **overrides
+) -> keras.Model:
     """images (batch, h, w, c) [and labels (batch,) int when conditional] -> [z_mean, z_log_var],
-    each (batch, latent_dim)."""
+    each (batch, latent_dim); or -> code (batch, latent_dim) when `variational` is False."""
     config = build_config(ConvVAEConfig, config, overrides)
     images = keras.Input(shape=config.image_shape, name="images")
     x = images
@@ -71,6 +73,9 @@ def build_conv_encoder(config: ConvVAEConfig | None = None, **overrides) -> kera
         x = keras.layers.Concatenate(name="features_and_class")([x, one_hot])
         inputs = [images, labels]
     x = keras.layers.Dense(config.dense_units, activation="relu", name="hidden")(x)
+    if not variational:
+        code = keras.layers.Dense(config.latent_dim, name="code")(x)
+        return keras.Model(inputs, code, name="conv_ae_encoder")
     z_mean = keras.layers.Dense(config.latent_dim, name="z_mean")(x)
     z_log_var = keras.layers.Dense(config.latent_dim, name="z_log_var")(x)
     return keras.Model(inputs, [z_mean, z_log_var], name="conv_encoder")
@@ -121,6 +126,53 @@ def build_conv_vae(config: ConvVAEConfig | None = None, **overrides) -> vae.VAE:
     else:
         model({"images": images, "labels": np.zeros((1,), "int32")})
     return model
+
+
+def build_conv_autoencoder(config: ConvVAEConfig | None = None, **overrides) -> keras.Model:
+    """A plain (deterministic) autoencoder with the convolutional VAE's networks: images
+    (batch, h, w, c) -> reconstructions in [0, 1]. Its parts are reachable as
+    `model.get_layer("conv_ae_encoder")` and `model.get_layer("conv_decoder")`.
+
+    No sampling and no KL term: the code is a point, not a distribution, so the decoder is only
+    trained on the codes of real images (the reason a latent diffusion model, not the prior
+    N(0, I), must supply its codes). Unconditional only (`num_classes` must be None).
+    """
+    config = build_config(ConvVAEConfig, config, overrides)
+    if config.num_classes is not None:
+        raise ValueError(
+            f"the autoencoder is unconditional: num_classes must be None, got {config.num_classes}"
+        )
+    encoder = build_conv_encoder(config, variational=False)
+    decoder = build_conv_decoder(config)
+    images = keras.Input(shape=config.image_shape, name="images")
+    return keras.Model(images, decoder(encoder(images)), name="conv_autoencoder")
+
+
+def train_conv_autoencoder(
+    images,
+    config: ConvVAEConfig | None = None,
+    train: vae.TrainConfig = vae.TrainConfig(epochs=30, batch_size=64, learning_rate=2e-3),
+    callbacks=(),
+    verbose: int = 0,
+):
+    """Build and fit `build_conv_autoencoder(config)` on images in [0, 1] with Adam and the
+    per-pixel binary cross-entropy. Returns `(model, history)`."""
+    config = config if config is not None else ConvVAEConfig()
+    check_type("config", config, ConvVAEConfig)
+    check_type("train", train, vae.TrainConfig)
+    images = check_images("images", images, config.image_shape, value_range="unit")
+    model = build_conv_autoencoder(config)
+    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate), loss="binary_crossentropy")
+    history = model.fit(
+        images,
+        images,
+        epochs=train.epochs,
+        batch_size=train.batch_size,
+        shuffle=True,
+        callbacks=list(callbacks),
+        verbose=verbose,
+    )
+    return model, history
 
 
 def train_conv_vae(
