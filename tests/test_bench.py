@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -9,8 +10,8 @@ import pytest
 from genai_lessons.course import bench, bench_models, cli
 
 GPTS = {"GPT (lesson 5)", "GPT (lesson 6)"}
-MODELS = GPTS | {"DCGAN (lesson 3)", "VAE (lesson 4)", "diffusion (lesson 7)"}
-MODELS |= {bench_models.MNIST_GAN}
+MODELS = GPTS | {"DCGAN (lesson 3)", "VAE (lesson 4)", bench_models.MNIST_GAN}
+MODELS |= {bench_models.VAE28, bench_models.AUTOENCODER28, bench_models.DIFFUSION28}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,11 @@ def test_the_quick_run_measures_every_model_on_this_backend(report):
 
 
 def test_the_reference_models_match_the_course_models_in_size(report):
-    for row in report["results"][0]["rows"]:
+    rows = [
+        row for row in report["results"][0]["rows"] if row["model"] not in bench_models.UNMATCHED
+    ]
+    assert len(rows) == len(MODELS) - 1  # all but the pixel-diffusion recipe
+    for row in rows:
         if "reference" in row:  # within 10%: the same layer sizes, small differences of design
             ours, reference = row["ours"]["params"], row["reference"]["params"]
             assert abs(ours - reference) / ours < 0.1, (row["model"], ours, reference)
@@ -58,6 +63,17 @@ def test_the_markdown_table_has_a_row_per_model_and_the_json_round_trips(report,
     for name in GPTS:  # its MFU cell holds four percentages
         (line,) = [line for line in table if f"| {name} |" in line]
         assert line.split("|")[-2].count("%") == 4
+
+
+def test_measure_can_keep_only_some_rows():
+    # How the 28x28 rows of the README were measured; an unknown name is refused.
+    result = bench.measure(bench.Plan.quick(), only=(bench_models.VAE28,))
+    assert [row["model"] for row in result["rows"]] == [bench_models.VAE28]
+    assert "GFLOP per training step" not in bench.markdown(
+        {"cpu_count": 2, "load_average": {"before": [0] * 3, "after": [0] * 3}, "results": [result]}
+    )
+    with pytest.raises(ValueError, match="VAE 8x8"):
+        bench.measure(bench.Plan.quick(), only=("VAE 8x8",))
 
 
 def test_gpt_flops_follow_the_closed_form():
@@ -76,18 +92,30 @@ def test_the_lesson_configs_give_the_flops_of_their_steps():
     )
 
 
-def test_lesson_6s_gpt_is_the_one_its_notebook_trains_in_full_mode():
-    import re
+def _notebook_source(name):
     from pathlib import Path
 
-    notebook = json.loads(
-        Path(__file__).parents[1].joinpath("notebooks/06_language_models.ipynb").read_text()
-    )
-    source = "\n".join("".join(cell["source"]) for cell in notebook["cells"])
+    notebook = json.loads(Path(__file__).parents[1].joinpath("notebooks", name).read_text())
+    return "\n".join("".join(cell["source"]) for cell in notebook["cells"])
 
-    def value(name):  # the full-mode value of a parameter: `NAME = x` or `pick(quick=.., full=x)`
-        line = re.search(rf"^{name} = (.*?)(?:  #.*)?$", source, re.M).group(1)
-        return float(re.search(r"full=([\d.]+)", line).group(1) if "pick" in line else line)
+
+def _full_value(source, name):
+    """The full-mode value of a parameter: `NAME = x` or `NAME = settings.pick(quick=.., full=x)`."""
+    line = re.search(rf"^{name} = (.*?)(?:  #.*)?$", source, re.M).group(1)
+    return float(re.search(r"full=([\d.e-]+)", line).group(1) if "pick" in line else line)
+
+
+def _argument(source, call, name):
+    """The number passed as `name=` in the one line that calls `call`, e.g. a config's field."""
+    (line,) = [line for line in source.splitlines() if call in line and f"{name}=" in line]
+    return float(re.search(rf"\b{name}=([\d.e-]+)", line).group(1))
+
+
+def test_lesson_6s_gpt_is_the_one_its_notebook_trains_in_full_mode():
+    source = _notebook_source("06_language_models.ipynb")
+
+    def value(name):
+        return _full_value(source, name)
 
     config, batch = bench_models.GPTS["GPT (lesson 6)"]
     assert batch == value("BATCH_SIZE") and config["vocab_size"] == value("VOCAB_SIZE")
@@ -134,12 +162,118 @@ def test_the_28x28_dcgan_is_the_one_lesson_3_trains_and_its_reference_has_its_sh
         assert f"dcgan.{constant}" in notebook, constant
 
 
-def test_the_reference_diffusion_model_matches_lesson_7s_in_size():
-    from genai_lessons.models import diffusion
+def test_lesson_4s_28x28_vae_is_the_one_its_notebook_trains():
+    from genai_lessons.models import conv_vae
 
-    ours = diffusion.build_diffusion(**bench_models.DIFFUSION_CONFIG).count_params()
-    reference = bench_models.reference_diffusion().count_params()
-    assert abs(reference - ours) / ours < 0.1, (ours, reference)
+    source = _notebook_source("04_vaes.ipynb")
+    (line,) = [line for line in source.splitlines() if line.startswith("CONV_CONFIG = ")]
+    assert line.startswith("CONV_CONFIG = conv_vae.ConvVAEConfig(latent_dim=")
+    filters = tuple(int(f) for f in re.search(r"filters=\((\d+), (\d+)\)", line).groups())
+    assert "dense_units" not in line  # the default, as in the bench
+    assert bench_models.CONV_VAE_CONFIG == dict(
+        latent_dim=_argument(line, "", "latent_dim"), filters=filters, dense_units=256
+    )
+    assert conv_vae.ConvVAEConfig().dense_units == 256
+    assert bench_models.CONV_VAE_BATCH == _argument(source, "CONV_TRAIN = ", "batch_size")
+    assert bench_models.CONV_VAE_LR == _argument(source, "CONV_TRAIN = ", "learning_rate")
+    assert "conv_vae.train_conv_vae(" in source  # which compiles with Adam at that rate
+
+
+def test_lesson_7s_latent_models_are_the_ones_its_notebook_trains_in_full_mode():
+    from genai_lessons.models import conv_vae
+
+    source = _notebook_source("07_diffusion.ipynb")
+    latent = _full_value(source, "LATENT_DIM")
+    assert "ae_config = conv_vae.ConvVAEConfig(latent_dim=LATENT_DIM)\n" in source
+    defaults = conv_vae.ConvVAEConfig(latent_dim=int(latent))
+    assert bench_models.AUTOENCODER_CONFIG == dict(
+        latent_dim=latent, filters=defaults.filters, dense_units=defaults.dense_units
+    )
+    assert bench_models.AUTOENCODER_BATCH == _argument(source, "ae_train = ", "batch_size")
+    assert bench_models.AUTOENCODER_LR == _argument(source, "ae_train = ", "learning_rate")
+    config = bench_models.LATENT_DIFFUSION_CONFIG
+    assert config["data_shape"] == (latent,) and config["steps"] == _full_value(source, "STEPS")
+    assert config["width"] == _full_value(source, "LATENT_WIDTH")
+    trainer = source[source.index("def train_latent_diffusion(") :].split("\n\n\n")[0]
+    for key in ("depth", "embedding_dim"):  # in the config the notebook's trainer builds
+        assert config[key] == _argument(trainer, f"{key}=", key), key
+    assert bench_models.LATENT_BATCH == _full_value(source, "LATENT_BATCH")
+    assert bench_models.LATENT_LR == _full_value(source, "LEARNING_RATE")
+    assert bench_models.LATENT_EPOCHS == _full_value(source, "LATENT_EPOCHS")
+    assert bench_models.LATENT_EMA == _argument(source, "use_ema=True", "ema_momentum")
+    assert "CosineDecay(LEARNING_RATE, total_steps, alpha=0.05)" in source
+
+
+def test_the_28x28_rows_train_on_the_lessons_data_and_models():
+    from genai_lessons.models import conv_vae, diffusion
+
+    contenders = bench_models.contenders(gpt_steps=1, images=64, jit=False, mnist_images=100)
+    model, fit, _, _ = contenders[(bench_models.VAE28, "ours")]
+    built = conv_vae.build_conv_vae(conv_vae.ConvVAEConfig(latent_dim=16, filters=(16, 32)))
+    assert [w.shape for w in model.weights] == [w.shape for w in built.weights]
+    assert fit["x"].shape == (100, 28, 28, 1) and fit["batch_size"] == 64
+    assert 0 <= fit["x"].min() and fit["x"].max() <= 1 and fit["x"].max() > 0.9
+    model, fit, _, _ = contenders[(bench_models.AUTOENCODER28, "ours")]
+    built = conv_vae.build_conv_autoencoder(conv_vae.ConvVAEConfig(latent_dim=16))
+    assert [w.shape for w in model.weights] == [w.shape for w in built.weights]
+    assert fit["y"] is fit["x"] and model.loss == "binary_crossentropy"
+    model, fit, _, _ = contenders[(bench_models.DIFFUSION28, "ours")]
+    built = diffusion.build_diffusion(data_shape=(16,), steps=200, width=256, depth=4)
+    assert [w.shape for w in model.weights] == [w.shape for w in built.weights]
+    assert fit["x"].shape == (100, 16) and fit["batch_size"] == 128
+    assert model.optimizer.use_ema
+    reference, fit, _, _ = contenders[(bench_models.DIFFUSION28, "reference")]
+    assert reference.network.input_shape[0] == (None, 28, 28, 1) and fit["batch_size"] == 64
+    assert fit["x"].shape == (100, 28, 28, 1) and fit["x"].min() == -1 and fit["x"].max() == 1
+
+
+@pytest.mark.parametrize("variational", [True, False])
+def test_the_convolutional_references_match_the_course_models_in_size(variational):
+    from genai_lessons.course import reference
+    from genai_lessons.models import conv_vae
+
+    for sizes in (bench_models.CONV_VAE_CONFIG, bench_models.AUTOENCODER_CONFIG):
+        config = conv_vae.ConvVAEConfig(**sizes)
+        if variational:
+            ours = conv_vae.build_conv_vae(config)
+            ref = reference.ReferenceConvVAE((28, 28, 1), **sizes)
+            ref(np.zeros((1, 28, 28, 1), "float32"))
+        else:
+            ours = conv_vae.build_conv_autoencoder(config)
+            ref = reference.reference_conv_autoencoder((28, 28, 1), **sizes)
+        ours, ref = ours.count_params(), ref.count_params()
+        # The same convolutions and dense layers; the decoders' last layers differ by a few
+        # thousand weights (keras.io's ends with wider transposed convolutions).
+        assert abs(ours - ref) / ours < 0.03, (sizes, ours, ref)
+
+
+def _falls(model, x, y=None, steps=10):
+    """The loss on one fixed batch before and after `steps` steps on it."""
+    before = model.evaluate(x, y, batch_size=len(x), verbose=0)
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    after = model.evaluate(x, y, batch_size=len(x), verbose=0)
+    before, after = [v[0] if isinstance(v, list) else v for v in (before, after)]
+    return before, after
+
+
+def test_the_convolutional_references_learn_a_fixed_batch():
+    import keras
+
+    from genai_lessons.course import reference
+    from genai_lessons.datasets import image_sets
+
+    keras.utils.set_random_seed(0)
+    x = image_sets.load_mnist5k().x_train[:32].astype("float32")
+    vae = reference.ReferenceConvVAE((28, 28, 1), latent_dim=4, filters=(8, 16), dense_units=32)
+    vae.compile(keras.optimizers.Adam(1e-2))  # after 10 steps: 0.42 to 0.68 of before (seeds 0-2)
+    before, after = _falls(vae, x)
+    # Untrained, the decoder's sigmoid outputs are near 0.5: about 784 ln 2 = 543 nats per digit.
+    assert before > 400 and after < 0.8 * before, (before, after)
+    ae = reference.reference_conv_autoencoder((28, 28, 1), 4, (8, 16), 32)
+    ae.compile(keras.optimizers.Adam(1e-2), "binary_crossentropy")  # 0.43 to 0.48 of before
+    before, after = _falls(ae, x, x)
+    assert before > 0.5 and after < 0.8 * before, (before, after)
 
 
 def test_the_reference_diffusion_model_learns_to_predict_the_noise():

@@ -2,9 +2,10 @@
 
 For each backend available (TensorFlow without and with XLA, JAX, PyTorch), it measures the
 machine's float32 matmul ceiling, then trains, interleaved, the course's GPT (lessons 5's and
-6's configs), DCGAN (lesson 3's, on the 8x8 digits and on the 28x28 ones), VAE (lesson 4's)
-and diffusion model (lesson 7's) beside the reference architectures of
-`genai_lessons.course.reference` at the same sizes (the contenders are built in
+6's configs), DCGAN (lesson 3's, on the 8x8 digits and on the 28x28 ones), VAEs (lesson 4's, on
+both), lesson 7's autoencoder and its diffusion model of the autoencoder's codes beside the
+reference architectures of `genai_lessons.course.reference` at the same sizes (the latent
+diffusion model beside keras.io's pixel-space recipe; the contenders are built in
 `genai_lessons.course.bench_models`), and reports medians of several repeats: milliseconds per
 unit (a GPT step, an epoch of the 1,437 8x8 training digits or of the 4,000 28x28 ones) in wall
 time and in CPU time, their ratios ours/reference, and the GPTs' model FLOPs utilisation (MFU:
@@ -38,7 +39,7 @@ class Plan:
     repeats: int = 5  # interleaved rounds; medians are reported
     gpt_steps: int = 20  # GPT steps per measurement
     images: int = 1437  # training digits per epoch (all of them)
-    mnist_images: int = 4000  # 28x28 training digits per epoch of the 28x28 DCGAN (all of them)
+    mnist_images: int = 4000  # 28x28 training digits (or codes) per epoch of the 28x28 models
     matmul_size: int = 1024
 
     @classmethod
@@ -95,13 +96,19 @@ class _EpochTimer:
         return Timer()
 
 
-def measure(plan: Plan | None = None, jit: bool = False) -> dict:
-    """Benchmark the active backend in this process; `jit` compiles every model with XLA."""
+def measure(plan: Plan | None = None, jit: bool = False, only: tuple[str, ...] = ()) -> dict:
+    """Benchmark the active backend in this process; `jit` compiles every model with XLA;
+    `only` (model names) keeps those rows alone, for measuring a few rows at a time."""
     plan = plan or Plan()
     settings.seed_everything(0)
     import keras
 
     contenders = bench_models.contenders(plan.gpt_steps, plan.images, jit, plan.mnist_images)
+    unknown = set(only) - {name for name, _ in contenders}
+    if unknown:
+        raise ValueError(f"only must name models of the bench, got unknown {sorted(unknown)}")
+    if only:
+        contenders = {key: value for key, value in contenders.items() if key[0] in only}
     timer = _EpochTimer()
     for model, fit, _, _ in contenders.values():  # compile and warm up
         model.fit(**fit, epochs=1, shuffle=False, verbose=0)
@@ -121,6 +128,8 @@ def measure(plan: Plan | None = None, jit: bool = False) -> dict:
             row["cpu_ratio"] = row["ours"]["cpu_ms"] / row["reference"]["cpu_ms"]
     ceiling, per_cpu_second = matmul_ceiling(plan.matmul_size, max(plan.repeats, 2))
     for name, (config, batch) in bench_models.GPTS.items():
+        if name not in rows:
+            continue
         # MFU: the step's FLOPs per wall second over the matmul's. The CPU variant divides
         # FLOPs per CPU second by the matmul's, which other programs hardly change.
         row, flops = rows[name], gpt_step_flops(batch, **config)
@@ -214,8 +223,8 @@ def markdown(report: dict) -> str:
         )
         notes.append(
             f"{result['backend']}: matmul ceiling {result['matmul_gflops']:.0f} GFLOP/s "
-            f"({result['matmul_gflops_per_cpu_second']:.0f} per CPU second); GFLOP per "
-            f"training step: {steps}"
+            f"({result['matmul_gflops_per_cpu_second']:.0f} per CPU second)"
+            + (f"; GFLOP per training step: {steps}" if steps else "")
         )
     return "\n".join(lines + [""] + [f"- {note}" for note in notes]) + "\n"
 

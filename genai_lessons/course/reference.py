@@ -5,7 +5,8 @@ description: the "miniature GPT" text-generation example (token plus position em
 post-norm blocks around Keras's `MultiHeadAttention` with its causal mask, a ReLU MLP), the
 DCGAN face-generation example (no batch normalization, LeakyReLU, one discriminator update on
 fake and real images together with noisy labels, then a generator update), the variational
-autoencoder example (encoder, sampling, decoder; reconstruction and KL losses tracked) and the
+autoencoder example (convolutional encoder, sampling, transposed-convolution decoder;
+reconstruction and KL losses tracked; also with dense parts, and as a plain autoencoder) and the
 denoising diffusion implicit models example (a U-Net of residual blocks with skip connections
 and a sinusoidal embedding of the noise level, trained to predict the noise). They are
 what a reader would write from those pages, and `genai_lessons.course.bench` times the course's models
@@ -149,25 +150,14 @@ class _Sampling(layers.Layer):
         return mean + ops.exp(0.5 * log_var) * eps
 
 
-class ReferenceVAE(keras.Model):
-    """keras.io's VAE recipe with MLP parts of the given widths; images (batch, h, w, 1) in [0, 1]."""
+class _VAERecipe(keras.Model):
+    """keras.io's VAE training recipe around an `encoder` (images -> [mean, log_var, z]) and a
+    `decoder` (z -> images in [0, 1]): the loss is the binary cross-entropy summed over the
+    pixels plus the KL term, both averaged over the batch and tracked."""
 
-    def __init__(self, image_shape=(8, 8, 1), latent_dim=8, hidden=(256, 128), **kwargs):
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, **kwargs):
         super().__init__(**kwargs)
-        images = keras.Input(image_shape)
-        x = layers.Flatten()(images)
-        for units in hidden:
-            x = layers.Dense(units, activation="relu")(x)
-        mean, log_var = layers.Dense(latent_dim)(x), layers.Dense(latent_dim)(x)
-        self.encoder = keras.Model(images, [mean, log_var, _Sampling()([mean, log_var])])
-        code = keras.Input((latent_dim,))
-        x = code
-        for units in reversed(hidden):
-            x = layers.Dense(units, activation="relu")(x)
-        pixels = layers.Dense(
-            image_shape[0] * image_shape[1] * image_shape[2], activation="sigmoid"
-        )
-        self.decoder = keras.Model(code, layers.Reshape(image_shape)(pixels(x)))
+        self.encoder, self.decoder = encoder, decoder
         self.trackers = [keras.metrics.Mean(name=n) for n in ("loss", "reconstruction", "kl")]
 
     @property
@@ -188,6 +178,87 @@ class ReferenceVAE(keras.Model):
         for tracker, value in zip(self.trackers, (total, reconstruction_loss, kl_loss)):
             tracker.update_state(value)
         return total
+
+
+def _variational(images, features, latent_dim: int) -> keras.Model:
+    """The encoder's head: features -> [mean, log_var, z drawn from them]."""
+    mean, log_var = layers.Dense(latent_dim)(features), layers.Dense(latent_dim)(features)
+    return keras.Model(images, [mean, log_var, _Sampling()([mean, log_var])])
+
+
+class ReferenceVAE(_VAERecipe):
+    """keras.io's VAE recipe with MLP parts of the given widths; images (batch, h, w, 1) in [0, 1]."""
+
+    def __init__(self, image_shape=(8, 8, 1), latent_dim=8, hidden=(256, 128), **kwargs):
+        images = keras.Input(image_shape)
+        x = layers.Flatten()(images)
+        for units in hidden:
+            x = layers.Dense(units, activation="relu")(x)
+        encoder = _variational(images, x, latent_dim)
+        code = keras.Input((latent_dim,))
+        x = code
+        for units in reversed(hidden):
+            x = layers.Dense(units, activation="relu")(x)
+        pixels = layers.Dense(
+            image_shape[0] * image_shape[1] * image_shape[2], activation="sigmoid"
+        )
+        decoder = keras.Model(code, layers.Reshape(image_shape)(pixels(x)))
+        super().__init__(encoder, decoder, **kwargs)
+
+
+def _conv_features(images, filters, dense_units: int):
+    """keras.io's VAE encoder up to its code: two 3x3 stride-2 ReLU convolutions, flattened, and
+    a ReLU dense layer."""
+    x = images
+    for width in filters:
+        x = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(x)
+    return layers.Dense(dense_units, activation="relu")(layers.Flatten()(x))
+
+
+def _conv_decoder(image_shape, latent_dim: int, filters, dense_units: int) -> keras.Model:
+    """keras.io's VAE decoder: a ReLU dense layer to a (h/4, w/4, filters[1]) map, two 3x3
+    stride-2 ReLU transposed convolutions (filters[1], then filters[0]) and a sigmoid one to the
+    image. Unlike the example (code straight to the map), a dense layer of `dense_units` first,
+    mirroring the encoder's: with the course's 256 units (the example has 16) the decoder would
+    otherwise hold half the weights of the course's."""
+    height, width, channels = image_shape
+    code = keras.Input((latent_dim,))
+    x = layers.Dense(dense_units, activation="relu")(code)
+    x = layers.Dense(height // 4 * width // 4 * filters[1], activation="relu")(x)
+    x = layers.Reshape((height // 4, width // 4, filters[1]))(x)
+    for count in reversed(filters):
+        x = layers.Conv2DTranspose(count, 3, strides=2, padding="same", activation="relu")(x)
+    images = layers.Conv2DTranspose(channels, 3, padding="same", activation="sigmoid")(x)
+    return keras.Model(code, images)
+
+
+class ReferenceConvVAE(_VAERecipe):
+    """keras.io's convolutional VAE ("Variational AutoEncoder" example) at the given sizes;
+    images (batch, h, w, c) in [0, 1], h and w divisible by 4."""
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        latent_dim=16,
+        filters=(32, 64),
+        dense_units=256,
+        **kwargs,
+    ):
+        images = keras.Input(image_shape)
+        encoder = _variational(images, _conv_features(images, filters, dense_units), latent_dim)
+        decoder = _conv_decoder(image_shape, latent_dim, filters, dense_units)
+        super().__init__(encoder, decoder, **kwargs)
+
+
+def reference_conv_autoencoder(
+    image_shape=(28, 28, 1), latent_dim=16, filters=(32, 64), dense_units=256
+) -> keras.Model:
+    """The networks of `ReferenceConvVAE` as a plain autoencoder: the encoder ends in one dense
+    layer to the code (no sampling, no KL term); images (batch, h, w, c) -> reconstructions."""
+    images = keras.Input(image_shape)
+    code = layers.Dense(latent_dim)(_conv_features(images, filters, dense_units))
+    decoder = _conv_decoder(image_shape, latent_dim, filters, dense_units)
+    return keras.Model(images, decoder(code), name="reference_conv_autoencoder")
 
 
 class _NoiseEmbedding(layers.Layer):
