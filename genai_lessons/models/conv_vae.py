@@ -162,15 +162,8 @@ def train_conv_autoencoder(
     check_type("train", train, vae.TrainConfig)
     images = check_images("images", images, config.image_shape, value_range="unit")
     model = build_conv_autoencoder(config)
-    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate), loss="binary_crossentropy")
-    history = model.fit(
-        images,
-        images,
-        epochs=train.epochs,
-        batch_size=train.batch_size,
-        shuffle=True,
-        callbacks=list(callbacks),
-        verbose=verbose,
+    history = vae.compile_and_fit(
+        model, images, train, callbacks, verbose, loss="binary_crossentropy", y=images
     )
     return model, history
 

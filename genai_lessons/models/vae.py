@@ -298,11 +298,14 @@ def train_vae(
     return vae, history
 
 
-def compile_and_fit(model, inputs, train: TrainConfig, callbacks=(), verbose=0, **fit_options):
-    """Compile a VAE-family model with Adam at `train.learning_rate` and fit it on `inputs`
+def compile_and_fit(
+    model, inputs, train: TrainConfig, callbacks=(), verbose=0, loss=None, **fit_options
+):
+    """Compile a VAE-family model with Adam at `train.learning_rate` (and `loss`, for a model
+    without its own, e.g. a plain autoencoder fitted with `y=inputs`) and fit it on `inputs`
     for `train.epochs` shuffled epochs of `train.batch_size` (the one recipe of every VAE builder).
     Returns the Keras history."""
-    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate))
+    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate), loss=loss)
     return model.fit(
         inputs,
         epochs=train.epochs,
