@@ -128,3 +128,34 @@ def test_coverage_rejects_bad_arguments():
         metrics.class_coverage(one_hot_probabilities([1, 2]), min_share=0.0)
     with pytest.raises(ValueError, match="probabilities"):
         metrics.class_histogram(np.ones(10))
+
+
+def test_within_class_spread_matches_a_direct_pairwise_mean():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(30, 5)) * 3.0 + 7.0  # far from the origin: rounding would show
+    labels = np.repeat([2, 0, 1], 10)[rng.permutation(30)]
+    expected = []
+    for label in (0, 1, 2):
+        p = features[labels == label]
+        pairs = [np.linalg.norm(p[i] - p[j]) for i in range(len(p)) for j in range(i + 1, len(p))]
+        expected.append(np.mean(pairs))
+    np.testing.assert_allclose(metrics.within_class_spread(features, labels), expected, rtol=1e-9)
+
+
+def test_within_class_spread_is_zero_for_copies_and_grows_with_scale():
+    point = np.ones((4, 3))
+    np.testing.assert_allclose(metrics.within_class_spread(point, np.zeros(4)), [0.0], atol=1e-6)
+    rng = np.random.default_rng(1)
+    features, labels = rng.normal(size=(20, 4)), np.arange(20) % 2
+    np.testing.assert_allclose(
+        metrics.within_class_spread(3 * features, labels),
+        3 * metrics.within_class_spread(features, labels),
+        rtol=1e-9,
+    )
+
+
+def test_within_class_spread_rejects_bad_input():
+    with pytest.raises(ValueError, match="labels"):
+        metrics.within_class_spread(np.zeros((4, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="at least 2 points"):
+        metrics.within_class_spread(np.zeros((4, 2)), [0, 0, 0, 1])

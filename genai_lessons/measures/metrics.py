@@ -1,5 +1,5 @@
 """Pure measures of generated samples: a Fréchet distance, class histograms, class coverage,
-and the modes of a 2D mixture that samples cover.
+the spread of samples within each class, and the modes of a 2D mixture that samples cover.
 
 Backend-free NumPy functions of feature vectors and class probabilities. The trained digit
 classifier that produces those features and probabilities is `genai_lessons.measures.judge`.
@@ -7,6 +7,7 @@ classifier that produces those features and probabilities is `genai_lessons.meas
     probabilities = judge.predict_proba(samples)           # (n, 10), see genai_lessons.measures.judge
     class_coverage(probabilities)                          # how many digits appear
     frechet_distance(features_a, features_b)               # lower is closer
+    within_class_spread(features, labels)                  # diversity within each class
 """
 
 from __future__ import annotations
@@ -96,6 +97,34 @@ def class_coverage(probabilities, min_share: float = 0.02) -> int:
     draws every digit, fewer when it has collapsed onto some of them."""
     check_number("min_share", min_share, 0.0, 1.0, inclusive=(False, True))
     return int(np.sum(class_histogram(probabilities) >= min_share))
+
+
+def within_class_spread(features, labels) -> np.ndarray:
+    """Per class, the mean Euclidean distance between two different points of it: how varied a
+    conditional generator's samples of one requested class are (read against real data's).
+
+    Args:
+        features: (n, d) points, e.g. a judge's features or flattened pixels.
+        labels: (n,) the class of each point; every class present needs at least 2 points.
+
+    Returns:
+        (classes,) float64, one mean distance per class in sorted order of the labels.
+    """
+    points = _features("features", features).astype(np.float64)
+    labels = np.asarray(labels)
+    if labels.shape != (len(points),):
+        raise ValueError(
+            f"labels must have shape ({len(points)},), one per point, got shape {labels.shape}"
+        )
+    spreads = []
+    for label in np.unique(labels):
+        p = points[labels == label]
+        if len(p) < 2:
+            raise ValueError(f"every class needs at least 2 points, got 1 of class {label!r}")
+        squared = (p**2).sum(axis=1)  # pairwise distances without an (n, n, d) array
+        distances = np.sqrt(np.maximum(squared[:, None] + squared[None] - 2.0 * p @ p.T, 0.0))
+        spreads.append(distances[np.triu_indices(len(p), 1)].mean())
+    return np.array(spreads)
 
 
 @dataclass(frozen=True)
