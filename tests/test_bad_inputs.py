@@ -910,6 +910,8 @@ for name, value in (
     ("learning_rate", NAN),
     ("learning_rate", 0),
     ("learning_rate", "1e-3"),
+    ("decay_to", 0),
+    ("decay_to", NAN),
 ):
     case(
         "vae",

@@ -124,6 +124,34 @@ def test_two_sample_test_is_seeded_and_reads_both_ranges(digits):
     assert symmetric == pytest.approx(first)
 
 
+def test_two_sample_test_averages_every_fold_of_every_draw(digits):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    real, fake = digits.x_test[:60], ndimage.gaussian_filter(digits.x_train[:60], (0, 1, 1, 0))
+    x = np.concatenate([real, fake]).reshape(120, -1).astype(np.float64)
+    y = np.repeat([0, 1], 60)
+    accuracies = []  # one per fold of each of the 3 draws, each fold scoring 40 images
+    splits = RepeatedStratifiedKFold(n_splits=3, n_repeats=3, random_state=4)
+    for train, test in splits.split(x, y):
+        model = LogisticRegression(C=sq.TWO_SAMPLE_C, max_iter=1000).fit(x[train], y[train])
+        accuracies.append(model.score(x[test], y[test]))
+    assert sq.two_sample_accuracy(real, fake, seed=4, folds=3, repeats=3) == pytest.approx(
+        np.mean(accuracies)
+    )
+
+
+def test_more_draws_of_the_folds_make_the_test_steadier(digits):
+    real, fake = (
+        digits.x_test[:200],
+        ndimage.gaussian_filter(digits.x_train[:200], (0, 0.6, 0.6, 0)),
+    )
+    one = [sq.two_sample_accuracy(real, fake, seed=s, repeats=1) for s in range(8)]
+    five = [sq.two_sample_accuracy(real, fake, seed=s, repeats=5) for s in range(8)]
+    assert np.std(five) < 0.7 * np.std(one), (one, five)
+    assert abs(np.mean(five) - np.mean(one)) < 0.03  # the same test, less noise
+
+
 def test_two_sample_test_needs_equal_sizes(digits):
     with pytest.raises(ValueError, match="same number"):
         sq.two_sample_accuracy(digits.x_test[:10], digits.x_train[:11])

@@ -166,6 +166,23 @@ def test_beta_weights_the_kl_term_in_the_reported_loss(digits):
 
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_decay_to_follows_a_cosine_from_the_start_rate_to_its_fraction(digits):
+    train = vae.TrainConfig(epochs=3, batch_size=100, learning_rate=4e-3, decay_to=0.1)
+    optimizer = train.optimizer(1000)  # 3 epochs of 10 steps
+    for step in (0, 7, 15, 30):  # the closed form of a cosine from 1 to 0.1 over 30 steps
+        optimizer.iterations.assign(step)
+        expected = 4e-3 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * step / 30)))
+        assert float(optimizer.learning_rate) == pytest.approx(expected, rel=1e-5), step
+    constant = vae.TrainConfig(learning_rate=4e-3).optimizer(1000)
+    assert float(constant.learning_rate) == pytest.approx(4e-3)
+    # compile_and_fit uses it: after fitting, the step size is the last step's (10% of 4e-3).
+    model = vae.build_vae(TINY)
+    images = digits.x_train[:250]
+    vae.compile_and_fit(model, images, dataclasses.replace(train, batch_size=50, epochs=2))
+    assert int(model.optimizer.iterations) == 10
+    assert float(model.optimizer.learning_rate) == pytest.approx(4e-4, rel=1e-4)
+
+
 def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, digits, tmp_path):
     model, _ = trained
     path = tmp_path / "vae.keras"
@@ -260,7 +277,14 @@ def test_bad_config_raises_naming_the_argument(field, value):
 
 
 @pytest.mark.parametrize(
-    "field, value", [("epochs", 0), ("batch_size", -2), ("learning_rate", 0.0)]
+    "field, value",
+    [
+        ("epochs", 0),
+        ("batch_size", -2),
+        ("learning_rate", 0.0),
+        ("decay_to", 0.0),
+        ("decay_to", 1.5),
+    ],
 )
 def test_bad_train_config_raises_naming_the_argument(field, value):
     with pytest.raises(ValueError, match=field):

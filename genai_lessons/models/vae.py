@@ -75,11 +75,28 @@ class TrainConfig:
     epochs: int = 100  # passes over the training images
     batch_size: int = 64  # images per gradient step
     learning_rate: float = 2e-3  # Adam's step size
+    # Where the step size ends, as a fraction of learning_rate, reached along a cosine at the last
+    # step; 1 keeps it constant. A decayed step lets the last updates settle instead of leaving
+    # the weights wherever the final noisy steps put them.
+    decay_to: float = 1.0
 
     def __post_init__(self):
         check_int("epochs", self.epochs)
         check_int("batch_size", self.batch_size)
         check_number("learning_rate", self.learning_rate, 0.0, inclusive=False)
+        check_number("decay_to", self.decay_to, 0.0, 1.0, inclusive=(False, True))
+
+    def optimizer(self, examples: int) -> keras.optimizers.Optimizer:
+        """Adam at `learning_rate`, decayed along a cosine to `decay_to` of it over `epochs`
+        passes over `examples` in batches of `batch_size` (constant when `decay_to` is 1)."""
+        examples = check_int("examples", examples)
+        if self.decay_to == 1.0:
+            return keras.optimizers.Adam(self.learning_rate)
+        steps = self.epochs * -(-examples // self.batch_size)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            self.learning_rate, steps, alpha=self.decay_to
+        )
+        return keras.optimizers.Adam(schedule)
 
 
 def _check_beta(beta) -> float:
@@ -301,11 +318,12 @@ def train_vae(
 def compile_and_fit(
     model, inputs, train: TrainConfig, callbacks=(), verbose=0, loss=None, **fit_options
 ):
-    """Compile a VAE-family model with Adam at `train.learning_rate` (and `loss`, for a model
+    """Compile a VAE-family model with `train.optimizer` (Adam) (and `loss`, for a model
     without its own, e.g. a plain autoencoder fitted with `y=inputs`) and fit it on `inputs`
     for `train.epochs` shuffled epochs of `train.batch_size` (the one recipe of every VAE builder).
     Returns the Keras history."""
-    model.compile(optimizer=keras.optimizers.Adam(train.learning_rate), loss=loss)
+    examples = len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs)
+    model.compile(optimizer=train.optimizer(examples), loss=loss)
     return model.fit(
         inputs,
         epochs=train.epochs,
