@@ -2,6 +2,10 @@
 unsupported one, float64 on every backend, and no backend framework imported elsewhere. They run
 on whichever backend KERAS_BACKEND selects (CI runs them on TensorFlow and JAX)."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -28,6 +32,47 @@ def test_require_float64_makes_a_float64_layer_compute_in_float64():
     assert layer.kernel.dtype == "float64" and keras.backend.standardize_dtype(y.dtype) == "float64"
     x = np.array([1.0 + 1e-12], "float64")  # invisible in float32
     assert float(keras.ops.convert_to_numpy(keras.ops.convert_to_tensor(x, "float64"))[0]) != 1.0
+
+
+def test_seeding_on_jax_does_not_import_tensorflow():
+    # Keras seeds TensorFlow whenever it is installed: 460 MB of memory in a JAX kernel for
+    # nothing. After `quiet`, seeding on JAX still seeds NumPy, without importing TensorFlow.
+    pytest.importorskip("jax")
+    code = (
+        "import sys\n"
+        "from genai_lessons.core import backend\n"
+        "backend.quiet()\n"
+        "import keras, numpy\n"
+        "keras.utils.set_random_seed(3)\n"
+        "print('tensorflow' in sys.modules, numpy.random.rand())\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["False", str(np.random.RandomState(3).rand())]
+
+
+def test_seeding_without_tensorflow_seeds_everything_else(monkeypatch):
+    # The same switch, in this process on any backend: TensorFlow's seed is left alone, while
+    # Python, NumPy and Keras's own generators are seeded as before.
+    import random
+
+    from keras.src.utils import rng_utils
+
+    monkeypatch.setattr(rng_utils, "tf", rng_utils.tf)  # put back after the test
+    backend._seed_without_tensorflow()
+    assert not rng_utils.tf.available
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        monkeypatch.setattr(tf.random, "set_seed", lambda seed: pytest.fail("seeded TensorFlow"))
+    keras.utils.set_random_seed(3)
+    first = (random.random(), np.random.rand(), float(keras.random.uniform(())))
+    keras.utils.set_random_seed(3)
+    assert first == (random.random(), np.random.rand(), float(keras.random.uniform(())))
+    assert first[1] == np.random.RandomState(3).rand()
 
 
 def test_no_backend_framework_is_imported_outside_the_backend_modules():
