@@ -165,7 +165,6 @@ def test_beta_weights_the_kl_term_in_the_reported_loss(digits):
     np.testing.assert_allclose(h["loss"], h["reconstruction_loss"] + 0.1 * h["kl_loss"], rtol=1e-4)
 
 
-@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
 def test_decay_to_follows_a_cosine_from_the_start_rate_to_its_fraction(digits):
     train = vae.TrainConfig(epochs=3, batch_size=100, learning_rate=4e-3, decay_to=0.1)
     optimizer = train.optimizer(1000)  # 3 epochs of 10 steps
@@ -183,6 +182,7 @@ def test_decay_to_follows_a_cosine_from_the_start_rate_to_its_fraction(digits):
     assert float(model.optimizer.learning_rate) == pytest.approx(4e-4, rel=1e-4)
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
 def test_save_and_load_in_safe_mode_gives_the_same_outputs(trained, digits, tmp_path):
     model, _ = trained
     path = tmp_path / "vae.keras"
