@@ -118,7 +118,7 @@ def _mnist_gans(images: int, jit: bool) -> dict:
         config,
     )
     ours.compile(jit_compile=jit)
-    # The reference at the same sizes and rates (D 3e-3, G 6e-4), without weight averaging:
+    # The reference at the same sizes and rates (D 3e-3, G 1e-3), without weight averaging:
     # keras.io's example has none, so the row also shows what the average costs per epoch.
     ref = reference.ReferenceGAN(
         config.latent_dim,
