@@ -288,6 +288,16 @@ def test_count_modes_applies_the_stated_rule():
     assert real.covered == 8 and real.high_quality > 0.98
 
 
+def test_generate_in_batches_gives_what_one_call_gives(monkeypatch):
+    model = tiny_point_gan()
+    noise = keras.random.normal((7, model.config.latent_dim), seed=5)
+    whole = keras.ops.convert_to_numpy(model.generator(noise, training=False))
+    monkeypatch.setattr(gan, "GENERATE_BATCH", 3)  # batches of 3, 3 and 1
+    samples = model.generate(7, seed=5)
+    assert samples.shape == whole.shape
+    np.testing.assert_allclose(samples, whole, atol=1e-6)
+
+
 def test_snapshots_record_the_chosen_epochs_and_generate_is_seeded():
     model = tiny_point_gan()
     untrained = model.generate(20, seed=3)

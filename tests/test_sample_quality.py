@@ -217,6 +217,42 @@ def test_report_as_record_and_table(reference):
     assert table.splitlines()[0] == sq.TABLE_HEADER and "real training digits" in table
 
 
+def test_evaluate_draws_averages_the_reports_of_its_blocks(reference, digits):
+    copies = 2 * digits.x_train[:300] - 1
+    noise = np.random.default_rng(0).uniform(-1, 1, (300, 8, 8, 1)).astype("float32")
+    blocks = [sq.evaluate(reference, b, value_range="symmetric") for b in (copies, noise)]
+    report = sq.evaluate_draws(
+        reference, np.concatenate([copies, noise]), draws=2, value_range="symmetric", name="two"
+    )
+    assert report.name == "two" and [d.name for d in report.draws] == ["two draw 0", "two draw 1"]
+    for measure in sq.MEASURES:
+        values = [getattr(b, measure) for b in blocks]
+        assert getattr(report, measure) == pytest.approx(np.mean(values))
+        # The sample standard deviation of two values is their distance over sqrt(2).
+        want = abs(values[0] - values[1]) / np.sqrt(2)
+        assert report.spread(measure) == pytest.approx(want)
+    assert report.classes_covered == min(b.classes_covered for b in blocks)
+    assert report.spread("two_sample_accuracy") > 0.2  # copies and noise are far apart
+
+
+def test_one_draw_is_the_plain_report_of_the_first_block(reference, digits):
+    samples = digits.x_train[:600]
+    report = sq.evaluate_draws(reference, samples, draws=1, name="one")
+    plain = sq.evaluate(reference, samples, name="one")  # measures the first 300 too
+    for measure in sq.MEASURES:
+        assert getattr(report, measure) == pytest.approx(getattr(plain, measure))
+    assert report.classes_covered == plain.classes_covered
+    assert report.spread("frechet") == 0.0
+
+
+def test_evaluate_draws_needs_every_block_and_a_known_measure(reference, digits):
+    with pytest.raises(ValueError, match=r"3 x 300 = 900 images, got 600"):
+        sq.evaluate_draws(reference, digits.x_train[:600], draws=3)
+    report = sq.evaluate_draws(reference, digits.x_train[:600], draws=2)
+    with pytest.raises(ValueError, match="measure"):
+        report.spread("sharpness")
+
+
 def test_too_few_samples_is_a_clear_error(reference):
     with pytest.raises(ValueError, match="samples must hold at least"):
         sq.evaluate(reference, reference.heldout_images[:299])
