@@ -235,10 +235,13 @@ class Report:
     draws: tuple[Report, ...] = ()
 
     def spread(self, measure: str) -> float:
-        """Standard deviation of one measure ("frechet", ...) over the draws; 0.0 for one draw."""
+        """Standard deviation of one measure ("frechet", ...) over the draws.
+
+        NaN for a report of one draw: one draw says nothing about how much a new one would move.
+        """
         check_choice("measure", measure, MEASURES)
         values = [getattr(draw, measure) for draw in self.draws]
-        return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+        return float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
 
     def as_record(self, prefix: str) -> dict[str, float]:
         """The four headline figures keyed for `results.record`: `{prefix}_frechet`, ..."""
@@ -406,7 +409,7 @@ def evaluate_draws(
     """Measure `draws` draws of samples against the reference, and average them.
 
     Draw i is the block `samples[i * size : (i + 1) * size]` (`size = reference.size`), measured by
-    `evaluate`. The report holds the mean of each of `MEASURES` over the draws, the classes that
+    `evaluate`; samples after the last block are not measured. The report holds the mean of each of `MEASURES` over the draws, the classes that
     every draw covers (the fewest over draws), and each draw's own report in `draws`, so that
     `report.spread("two_sample_accuracy")` says how much one draw moves a measure.
 
