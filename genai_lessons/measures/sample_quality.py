@@ -409,9 +409,10 @@ def evaluate_draws(
     """Measure `draws` draws of samples against the reference, and average them.
 
     Draw i is the block `samples[i * size : (i + 1) * size]` (`size = reference.size`), measured by
-    `evaluate`; samples after the last block are not measured. The report holds the mean of each of `MEASURES` over the draws, the classes that
-    every draw covers (the fewest over draws), and each draw's own report in `draws`, so that
-    `report.spread("two_sample_accuracy")` says how much one draw moves a measure.
+    `evaluate`; samples after the last block are not measured. The report holds the mean of each
+    of `MEASURES` over the draws, the classes that every draw covers (the fewest over draws), and
+    each draw's own report in `draws`, so that `report.spread("two_sample_accuracy")` says how
+    much one draw moves a measure.
 
     Args:
         reference: from `Reference.build`.
