@@ -27,7 +27,7 @@ of lesson 3's GAN by about a point, standard deviation over 10 draws), so `evalu
 measures several draws, each of `size` samples, and averages them (lesson 3 uses it).
 
     reference = Reference.build(judge, split.x_train, split.x_test)   # once per lesson
-    report = evaluate(reference, samples, name="gan")
+    report = evaluate(reference, samples, name="gan")   # or, averaged over several draws:
     report = evaluate_draws(reference, more_samples, draws=SAMPLE_DRAWS, name="gan")
     results.record("03_gans", **report.as_record("gan"))
     print(format_table([reference.floor_report, report]))
